@@ -1,0 +1,65 @@
+// Herald's dependency rules (DESIGN.md, "Layout"). `pnpm run deps` fails on any error below.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'domain-imports-no-adapter',
+      comment: 'The domain is the core: it never depends on an adapter or a composition root.',
+      severity: 'error',
+      from: { path: '^packages/domain/' },
+      to: {
+        path: '^(packages|@herald)/(adapters-[^/]+|lambda-entrypoints|server|infra-cdk)(/|$)',
+      },
+    },
+    {
+      name: 'domain-imports-no-aws-sdk-or-container',
+      comment:
+        'No AWS SDK, Smithy or inversify in the domain: ports keep it free of AWS types and containers.',
+      severity: 'error',
+      from: { path: '^packages/domain/' },
+      to: {
+        path: '(^|/)node_modules/(@aws-sdk|@smithy|inversify|reflect-metadata)/|^(@aws-sdk|@smithy|inversify|reflect-metadata)(/|$)',
+      },
+    },
+    {
+      name: 'domain-does-no-node-io',
+      comment:
+        'No Node built-in modules (fs, net, http, child_process, ...) in domain code: I/O lives behind ports. Its tests may read fixtures.',
+      severity: 'error',
+      from: { path: '^packages/domain/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'adapters-do-not-import-each-other',
+      comment: 'An adapter package depends on the domain only; composition roots combine adapters.',
+      severity: 'error',
+      from: { path: '^packages/(adapters-[^/]+)/' },
+      to: { path: '^(packages|@herald)/adapters-[^/]+(/|$)', pathNot: '^(packages|@herald)/$1(/|$)' },
+    },
+    {
+      name: 'adapters-do-not-import-composition-roots',
+      comment: 'Only composition roots know which adapter is bound to which port.',
+      severity: 'error',
+      from: { path: '^packages/adapters-[^/]+/' },
+      to: { path: '^(packages|@herald)/(lambda-entrypoints|server|infra-cdk)(/|$)' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(dist|cdk\\.out|\\.turbo)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.base.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['@herald/source', 'import', 'types', 'default'],
+      extensions: ['.ts', '.js', '.json'],
+    },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

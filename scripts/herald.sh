@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Herald's developer entry point: installs what the repo needs, then runs one task.
+#   bash scripts/herald.sh test    install, then lint, dependency rules, typecheck and every test
+#   bash scripts/herald.sh start   install, build, then start the embedded server (no configuration)
+#   bash scripts/herald.sh install install only
+# Node.js >= 22.12 is used from the system when present; otherwise Node 24 is
+# installed from the npm registry into .tools/ (git-ignored). pnpm comes the same way.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+
+node_version_ok() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)'
+}
+
+pnpm_version="$(node -p 'require("./package.json").packageManager.split("@")[1]' 2>/dev/null || echo 10.34.8)"
+
+ensure_tools() {
+  export PATH="$repo/.tools/node_modules/.bin:$PATH"
+  local want=()
+  if ! node_version_ok; then want+=("node@24"); fi
+  if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$pnpm_version" ]; then
+    want+=("pnpm@$pnpm_version")
+  fi
+  if [ "${#want[@]}" -gt 0 ]; then
+    echo "herald: installing ${want[*]} into .tools/ (from the npm registry)" >&2
+    npm install --prefix "$repo/.tools" --no-audit --no-fund --loglevel=error "${want[@]}" >&2
+  fi
+  node_version_ok || { echo "herald: Node.js >= 22.12 is required and could not be installed" >&2; exit 1; }
+  echo "herald: node $(node --version), pnpm $(pnpm --version)" >&2
+}
+
+install_deps() {
+  ensure_tools
+  pnpm install --frozen-lockfile --reporter=append-only >&2
+}
+
+task="${1:-}"
+case "$task" in
+  install) install_deps ;;
+  test)
+    install_deps
+    pnpm run test:all
+    ;;
+  start)
+    install_deps
+    shift
+    pnpm run build >&2
+    exec node packages/server/dist/cli.js "$@"
+    ;;
+  -h|--help|"")
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    [ -n "$task" ] || exit 2
+    ;;
+  *) echo "herald: unknown task '$task' (expected test, start or install)" >&2; exit 2 ;;
+esac
