@@ -1,0 +1,76 @@
+export type { TokenDenialReason } from './errors.js';
+export {
+  ChannelNotAllowedError,
+  ConcurrencyConflictError,
+  ConfigurationError,
+  ConnectionNotFoundError,
+  HeraldError,
+  KeySourceError,
+  PayloadTooLargeError,
+  TokenDeniedError,
+  UnknownActionError,
+  ValidationError,
+} from './errors.js';
+export { keySetFromJwks, keySetFromX509Map } from './keys/key-sets.js';
+export type { Limits } from './limits.js';
+export { LIMITS } from './limits.js';
+export type { ClientAction, ClientFrame } from './model/client-frame.js';
+export { CLIENT_ACTIONS } from './model/client-frame.js';
+export type { BroadcastShard, ConnectionRecord, Page } from './model/connection.js';
+export type {
+  ClientMessageEvent,
+  OutboundEvent,
+  PresenceEvent,
+  PresenceStatus,
+  WireMessage,
+} from './model/events.js';
+export { clientMessageAttributes, presenceBody, toWireMessage } from './model/events.js';
+export type { NotificationRequest } from './model/notification-request.js';
+export { isBroadcast } from './model/notification-request.js';
+export type { Principal } from './model/principal.js';
+export { ANY_CHANNEL, allowsChannel } from './model/principal.js';
+export type { FrameError } from './parsing/client-frame-parser.js';
+export { parseClientFrame, validateChannel } from './parsing/client-frame-parser.js';
+export type { RequestFormat } from './parsing/notification-request-parser.js';
+export {
+  MAX_REQUEST_BYTES,
+  parseNotificationBatch,
+  parseNotificationRequest,
+  parseNotificationRequestText,
+} from './parsing/notification-request-parser.js';
+export type { Clock } from './ports/clock.js';
+export type {
+  ConnectionGateway,
+  GatewayConnection,
+  PostOutcome,
+} from './ports/connection-gateway.js';
+export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
+export type { EventPublisher } from './ports/event-publisher.js';
+export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
+export type { PresenceRecord, PresenceStore } from './ports/presence-store.js';
+export type { Result } from './result.js';
+export { err, ok } from './result.js';
+export { runBounded } from './services/bounded-pool.js';
+export type {
+  ConnectionLifecycleListener,
+  ConnectionRegistryOptions,
+} from './services/connection-registry.js';
+export { ConnectionRegistry } from './services/connection-registry.js';
+export type {
+  DeliverOptions,
+  DeliveryFailure,
+  DeliveryReport,
+  NotificationFanoutOptions,
+  RetryPolicy,
+} from './services/notification-fanout.js';
+export { mergeReports, NotificationFanout } from './services/notification-fanout.js';
+export type { PresenceFact, Transition } from './services/presence-state.js';
+export { applyPresenceFact, emptyRecord } from './services/presence-state.js';
+export type { PresenceTrackerOptions, UserPresence } from './services/presence-tracker.js';
+export { PresenceTracker } from './services/presence-tracker.js';
+export type { TokenVerifierOptions } from './services/token-verifier.js';
+export {
+  HMAC_ALGORITHMS,
+  SUPPORTED_ALGORITHMS,
+  TokenVerifier,
+} from './services/token-verifier.js';

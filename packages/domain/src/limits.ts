@@ -1,0 +1,25 @@
+/**
+ * API Gateway WebSocket limits, which Herald applies in every deployment so
+ * that a client behaves the same on Lambda and on the embedded server.
+ */
+const LIMITS = {
+  /** Largest message API Gateway accepts, and so the largest notification payload. */
+  maxMessageBytes: 128 * 1024,
+  /** Largest single client frame. */
+  maxFrameBytes: 32 * 1024,
+  /** A connection with no traffic for this long is closed. */
+  idleTimeoutMs: 10 * 60 * 1000,
+  /** A connection is closed at this age, whatever its traffic. */
+  maxConnectionAgeMs: 2 * 60 * 60 * 1000,
+  /** Longest raw token accepted; larger ones are refused before any parsing. */
+  maxTokenBytes: 8 * 1024,
+  /** Longest connection, user or channel id. */
+  maxIdLength: 256,
+  /** Most ids in one target list of a notification request. */
+  maxTargetsPerList: 10_000,
+} as const;
+
+type Limits = typeof LIMITS;
+
+export type { Limits };
+export { LIMITS };

@@ -1,0 +1,20 @@
+/** A client frame that parsed and validated. */
+type ClientFrame =
+  | { readonly action: 'ping' }
+  | { readonly action: 'send'; readonly message: unknown }
+  | { readonly action: 'publish'; readonly message: unknown }
+  | { readonly action: 'subscribe'; readonly channel: string }
+  | { readonly action: 'unsubscribe'; readonly channel: string };
+
+type ClientAction = ClientFrame['action'];
+
+const CLIENT_ACTIONS: readonly ClientAction[] = [
+  'ping',
+  'send',
+  'publish',
+  'subscribe',
+  'unsubscribe',
+];
+
+export type { ClientAction, ClientFrame };
+export { CLIENT_ACTIONS };

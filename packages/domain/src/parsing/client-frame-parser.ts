@@ -1,0 +1,65 @@
+import { type PayloadTooLargeError, UnknownActionError, ValidationError } from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { ClientFrame } from '../model/client-frame.js';
+import { err, ok, type Result } from '../result.js';
+import { describe, isPlainObject, parseJsonInput } from './json-input.js';
+
+type FrameError = ValidationError | UnknownActionError | PayloadTooLargeError;
+
+const CHANNEL_PATTERN = /^[\w.:@/-]+$/;
+
+/** Checks a channel name: 1–256 characters of letters, digits and `_ . : @ / -`. */
+const validateChannel = (value: unknown, field = 'channel'): Result<string, ValidationError> => {
+  if (typeof value !== 'string') {
+    return err(new ValidationError(field, `must be a string, got ${describe(value)}`));
+  }
+  if (value.length === 0 || value.length > LIMITS.maxIdLength) {
+    return err(new ValidationError(field, `must be 1 to ${LIMITS.maxIdLength} characters long`));
+  }
+  if (!CHANNEL_PATTERN.test(value)) {
+    return err(
+      new ValidationError(field, 'may hold only letters, digits and the characters _ . : @ / -'),
+    );
+  }
+  return ok(value);
+};
+
+/**
+ * Parses one client frame: a JSON object with an `action`. Frames over 32 KB,
+ * non-JSON frames, unknown actions and missing fields come back as errors; the
+ * caller answers with an error frame and keeps the connection open.
+ */
+const parseClientFrame = (
+  raw: string | Uint8Array,
+  limitBytes: number = LIMITS.maxFrameBytes,
+): Result<ClientFrame, FrameError> => {
+  const parsed = parseJsonInput(raw, 'frame', limitBytes);
+  if (!parsed.ok) return parsed;
+  const frame = parsed.value;
+  if (!isPlainObject(frame)) {
+    return err(new ValidationError('$', `must be a JSON object, got ${describe(frame)}`));
+  }
+  const action = frame.action;
+  if (typeof action !== 'string') {
+    return err(new ValidationError('action', 'is required and must be a string'));
+  }
+  switch (action) {
+    case 'ping':
+      return ok({ action });
+    case 'send':
+    case 'publish':
+      if (!Object.hasOwn(frame, 'message'))
+        return err(new ValidationError('message', 'is required'));
+      return ok({ action, message: frame.message });
+    case 'subscribe':
+    case 'unsubscribe': {
+      const channel = validateChannel(frame.channel);
+      return channel.ok ? ok({ action, channel: channel.value }) : channel;
+    }
+    default:
+      return err(new UnknownActionError(action.slice(0, 64)));
+  }
+};
+
+export type { FrameError };
+export { parseClientFrame, validateChannel };

@@ -1,0 +1,23 @@
+/** How a post ended, for the outcomes the domain acts on. Anything else is thrown. */
+type PostOutcome = 'delivered' | 'gone' | 'throttled' | 'payload_too_large';
+
+/** What the gateway knows about a live connection. Times are epoch milliseconds. */
+interface GatewayConnection {
+  readonly connectionId: string;
+  readonly connectedAt: number;
+  readonly lastActiveAt: number;
+  readonly sourceIp?: string;
+  readonly userAgent?: string;
+}
+
+/** The thing that holds the sockets: API Gateway's management API, or the embedded server. */
+interface ConnectionGateway {
+  /** Sends one payload, already encoded, to one connection. */
+  post(connectionId: string, payload: Uint8Array): Promise<PostOutcome>;
+  /** Closes a connection. `gone` when it was already closed. */
+  disconnect(connectionId: string): Promise<'disconnected' | 'gone'>;
+  /** The connection's details, or undefined when it is gone. */
+  get(connectionId: string): Promise<GatewayConnection | undefined>;
+}
+
+export type { ConnectionGateway, GatewayConnection, PostOutcome };

@@ -1,0 +1,31 @@
+import type { BroadcastShard, ConnectionRecord, Page } from '../model/connection.js';
+
+interface ListOptions {
+  readonly cursor?: string;
+  /** Most items in one page; a store may return fewer. */
+  readonly limit?: number;
+}
+
+/**
+ * Where connections live. Records whose `expiresAt` has passed count as absent
+ * on every read, because storage-side expiry (DynamoDB TTL) lags.
+ * Finding a user's or a channel's connections never scans.
+ */
+interface ConnectionStore {
+  put(record: ConnectionRecord): Promise<void>;
+  get(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Removes the connection and its channel memberships; returns what was removed. */
+  delete(connectionId: string): Promise<ConnectionRecord | undefined>;
+  /** Refreshes liveness; false when the connection is absent. */
+  touch(connectionId: string, lastSeenAt: number, expiresAt: number): Promise<boolean>;
+  /** Adds a channel membership; false when the connection is absent. */
+  addChannel(connectionId: string, channel: string): Promise<boolean>;
+  /** Removes a channel membership; false when the connection is absent. */
+  removeChannel(connectionId: string, channel: string): Promise<boolean>;
+  listByUser(userId: string): Promise<readonly ConnectionRecord[]>;
+  listByChannel(channel: string, options?: ListOptions): Promise<Page<ConnectionRecord>>;
+  /** Pages through one broadcast shard. Shards never overlap and together cover every connection. */
+  scan(shard: BroadcastShard, options?: ListOptions): Promise<Page<ConnectionRecord>>;
+}
+
+export type { ConnectionStore, ListOptions };

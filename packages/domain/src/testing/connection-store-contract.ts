@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '../model/connection.js';
+import type { ConnectionStore } from '../ports/connection-store.js';
+import { ManualClock } from './manual-clock.js';
+
+type ConnectionStoreFactory = (clock: ManualClock) => ConnectionStore | Promise<ConnectionStore>;
+
+const HOUR = 3_600_000;
+
+/** The behaviour every ConnectionStore must have. Each test gets a fresh store. */
+const describeConnectionStoreContract = (name: string, factory: ConnectionStoreFactory): void => {
+  describe(`ConnectionStore contract: ${name}`, () => {
+    const setup = async () => {
+      const clock = new ManualClock();
+      const store = await factory(clock);
+      const record = (
+        connectionId: string,
+        userId: string,
+        extra: Partial<ConnectionRecord> = {},
+      ) => ({
+        connectionId,
+        userId,
+        channels: [],
+        allowedChannels: ['*'],
+        connectedAt: clock.now(),
+        lastSeenAt: clock.now(),
+        expiresAt: clock.now() + HOUR,
+        ...extra,
+      });
+      return { clock, store, record };
+    };
+
+    const ids = (records: readonly ConnectionRecord[]) => records.map((r) => r.connectionId).sort();
+
+    it('returns a stored connection as it was put', async () => {
+      const { store, record } = await setup();
+      const stored = record('c1', 'u1', { allowedChannels: ['room-1', 'room-2'] });
+
+      await store.put(stored);
+
+      expect(await store.get('c1')).toEqual(stored);
+    });
+
+    it('answers undefined for a connection it never held', async () => {
+      const { store } = await setup();
+
+      expect(await store.get('nope')).toBeUndefined();
+      expect(await store.delete('nope')).toBeUndefined();
+      expect(await store.touch('nope', 1, 2)).toBe(false);
+      expect(await store.addChannel('nope', 'room-1')).toBe(false);
+    });
+
+    it('deletes a connection with its channel memberships and returns what it removed', async () => {
+      const { store, record } = await setup();
+      await store.put(record('c1', 'u1'));
+      await store.addChannel('c1', 'room-1');
+
+      const removed = await store.delete('c1');
+
+      expect(removed?.connectionId).toBe('c1');
+      expect(removed?.channels).toEqual(['room-1']);
+      expect(await store.get('c1')).toBeUndefined();
+      expect((await store.listByChannel('room-1')).items).toEqual([]);
+      expect(await store.listByUser('u1')).toEqual([]);
+    });
+
+    it('lists all and only the connections of a user', async () => {
+      const { store, record } = await setup();
+      await store.put(record('a1', 'alice'));
+      await store.put(record('a2', 'alice'));
+      await store.put(record('b1', 'bob'));
+
+      expect(ids(await store.listByUser('alice'))).toEqual(['a1', 'a2']);
+      expect(ids(await store.listByUser('bob'))).toEqual(['b1']);
+      expect(await store.listByUser('carol')).toEqual([]);
+    });
+
+    it('treats an expired connection as absent on every read', async () => {
+      const { store, record, clock } = await setup();
+      await store.put(record('c1', 'u1', { expiresAt: clock.now() + 1000 }));
+      await store.addChannel('c1', 'room-1');
+
+      clock.advance(1001);
+
+      expect(await store.get('c1')).toBeUndefined();
+      expect(await store.listByUser('u1')).toEqual([]);
+      expect((await store.listByChannel('room-1')).items).toEqual([]);
+      expect((await store.scan({ segment: 0, totalSegments: 1 })).items).toEqual([]);
+      expect(await store.touch('c1', clock.now(), clock.now() + HOUR)).toBe(false);
+    });
+
+    it('keeps a touched connection alive past its old expiry', async () => {
+      const { store, record, clock } = await setup();
+      await store.put(record('c1', 'u1', { expiresAt: clock.now() + 1000 }));
+
+      clock.advance(500);
+      const touched = await store.touch('c1', clock.now(), clock.now() + 1000);
+      clock.advance(900);
+
+      expect(touched).toBe(true);
+      const stored = await store.get('c1');
+      expect(stored?.lastSeenAt).toBe(clock.now() - 900);
+      expect(stored?.expiresAt).toBe(clock.now() + 100);
+    });
+
+    it('adds and removes channel memberships, listing each member once', async () => {
+      const { store, record } = await setup();
+      await store.put(record('c1', 'u1'));
+      await store.put(record('c2', 'u2'));
+
+      expect(await store.addChannel('c1', 'room-1')).toBe(true);
+      expect(await store.addChannel('c1', 'room-1')).toBe(true);
+      await store.addChannel('c2', 'room-1');
+      await store.addChannel('c2', 'room-2');
+      expect(await store.removeChannel('c2', 'room-1')).toBe(true);
+
+      expect(ids((await store.listByChannel('room-1')).items)).toEqual(['c1']);
+      expect(ids((await store.listByChannel('room-2')).items)).toEqual(['c2']);
+      expect((await store.get('c1'))?.channels).toEqual(['room-1']);
+      expect((await store.get('c2'))?.channels).toEqual(['room-2']);
+    });
+
+    it('pages through a channel, giving every member exactly once', async () => {
+      const { store, record } = await setup();
+      const members = Array.from({ length: 23 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+      for (const id of members) {
+        await store.put(record(id, `u-${id}`));
+        await store.addChannel(id, 'big-room');
+      }
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listByChannel(
+          'big-room',
+          cursor ? { cursor, limit: 5 } : { limit: 5 },
+        );
+        expect(page.items.length).toBeLessThanOrEqual(5);
+        seen.push(...page.items.map((r) => r.connectionId));
+        cursor = page.cursor;
+        pages++;
+      } while (cursor !== undefined && pages < 100);
+
+      expect(seen.sort()).toEqual(members);
+      expect(pages).toBeGreaterThanOrEqual(5);
+    });
+
+    it('splits a scan into shards that cover every connection once', async () => {
+      const { store, record } = await setup();
+      const all = Array.from({ length: 41 }, (_, i) => `conn-${i}`);
+      for (const id of all) await store.put(record(id, `user-${id.length % 3}`));
+
+      const seen: string[] = [];
+      for (let segment = 0; segment < 4; segment++) {
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await store.scan(
+            { segment, totalSegments: 4 },
+            cursor ? { cursor, limit: 7 } : { limit: 7 },
+          );
+          seen.push(...page.items.map((r) => r.connectionId));
+          cursor = page.cursor;
+          pages++;
+        } while (cursor !== undefined && pages < 100);
+      }
+
+      expect(seen.sort()).toEqual([...all].sort());
+    });
+
+    it('replaces a connection that is put again under the same id', async () => {
+      const { store, record } = await setup();
+      await store.put(record('c1', 'u1'));
+
+      await store.put(record('c1', 'u2'));
+
+      expect((await store.get('c1'))?.userId).toBe('u2');
+      expect(await store.listByUser('u1')).toEqual([]);
+      expect(ids(await store.listByUser('u2'))).toEqual(['c1']);
+    });
+  });
+};
+
+export type { ConnectionStoreFactory };
+export { describeConnectionStoreContract };

@@ -1,0 +1,24 @@
+export type { ClockFactory } from './clock-contract.js';
+export { describeClockContract } from './clock-contract.js';
+export type {
+  GatewayHarness,
+  GatewayHarnessFactory,
+  OpenedConnection,
+} from './connection-gateway-contract.js';
+export { describeConnectionGatewayContract } from './connection-gateway-contract.js';
+export type { ConnectionStoreFactory } from './connection-store-contract.js';
+export { describeConnectionStoreContract } from './connection-store-contract.js';
+export type { PublisherHarness, PublisherHarnessFactory } from './event-publisher-contract.js';
+export { describeEventPublisherContract } from './event-publisher-contract.js';
+export type { KeySourceHarness, KeySourceHarnessFactory } from './key-source-contract.js';
+export { describeKeySourceContract } from './key-source-contract.js';
+export { ManualClock } from './manual-clock.js';
+export type { Delivery, PresenceScenario, Session } from './presence-scenarios.js';
+export {
+  expectedTransitions,
+  presenceScenarioArbitrary,
+  usersOnlineAt,
+} from './presence-scenarios.js';
+export type { PresenceStoreFactory } from './presence-store-contract.js';
+export { describePresenceStoreContract } from './presence-store-contract.js';
+export { waitFor } from './wait-for.js';
