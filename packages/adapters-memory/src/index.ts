@@ -1,0 +1,8 @@
+export type { GatewayBehaviour } from './in-memory-connection-gateway.js';
+export { InMemoryConnectionGateway } from './in-memory-connection-gateway.js';
+export { InMemoryConnectionStore, shardOf } from './in-memory-connection-store.js';
+export type { EventListener } from './in-memory-event-publisher.js';
+export { InMemoryEventPublisher } from './in-memory-event-publisher.js';
+export { InMemoryPresenceStore } from './in-memory-presence-store.js';
+export { StaticKeySource } from './static-key-source.js';
+export { SystemClock } from './system-clock.js';
