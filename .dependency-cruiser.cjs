@@ -34,7 +34,10 @@ module.exports = {
       comment: 'An adapter package depends on the domain only; composition roots combine adapters.',
       severity: 'error',
       from: { path: '^packages/(adapters-[^/]+)/' },
-      to: { path: '^(packages|@herald)/adapters-[^/]+(/|$)', pathNot: '^(packages|@herald)/$1(/|$)' },
+      to: {
+        path: '^(packages|@herald)/adapters-[^/]+(/|$)',
+        pathNot: '^(packages|@herald)/$1(/|$)',
+      },
     },
     {
       name: 'adapters-do-not-import-composition-roots',
