@@ -27,6 +27,7 @@ ensure_tools() {
   if [ "${#want[@]}" -gt 0 ]; then
     echo "herald: installing ${want[*]} into .tools/ (from the npm registry)" >&2
     npm install --prefix "$repo/.tools" --no-audit --no-fund --loglevel=error "${want[@]}" >&2
+    hash -r # forget where bash found node and pnpm before .tools/ held them
   fi
   node_version_ok || { echo "herald: Node.js >= 22.12 is required and could not be installed" >&2; exit 1; }
   echo "herald: node $(node --version), pnpm $(pnpm --version)" >&2
