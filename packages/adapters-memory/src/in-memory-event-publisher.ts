@@ -8,16 +8,23 @@ type EventListener = (event: OutboundEvent) => void;
  * tests can check that nothing is lost when an output is down.
  */
 class InMemoryEventPublisher implements EventPublisher {
-  /** Every event accepted, in order. */
+  /** The events accepted, in order: all of them, or the last `keep`. */
   readonly events: OutboundEvent[] = [];
   private readonly listeners = new Set<EventListener>();
+  private readonly keep: number;
   private failures: Error[] = [];
+
+  /** @param options.keep how many recent events to retain in `events` (default: all; 0 in a long-running server). */
+  constructor(options: { readonly keep?: number } = {}) {
+    this.keep = options.keep ?? Number.POSITIVE_INFINITY;
+  }
 
   async publish(events: readonly OutboundEvent[]): Promise<void> {
     const failure = this.failures.shift();
     if (failure !== undefined) throw failure;
     for (const event of events) {
-      this.events.push(event);
+      if (this.keep > 0) this.events.push(event);
+      if (this.events.length > this.keep) this.events.shift();
       for (const listener of this.listeners) listener(event);
     }
   }
