@@ -1,2 +1,14 @@
-// Filled by a later issue; the package exists so the workspace layout is complete.
-export {};
+export { StaticKeySource } from '@herald/adapters-memory';
+export type { ServerConfig } from './config.js';
+export { helpText, loadConfig, SETTINGS } from './config.js';
+export type { DevCredentials } from './dev-credentials.js';
+export { generateDevCredentials, signDevToken } from './dev-credentials.js';
+export type { HeraldServer, HeraldServerOptions } from './herald-server.js';
+export { createHeraldServer } from './herald-server.js';
+export { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
+export type { WebhookOptions } from './outputs/webhook-event-publisher.js';
+export { OutputFullError, WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
+export type { PresentedToken, TokenCarrier } from './token-carriers.js';
+export { presentedToken } from './token-carriers.js';
+export type { LiveConnection } from './ws-connection-gateway.js';
+export { MAX_BUFFERED_BYTES, WsConnectionGateway } from './ws-connection-gateway.js';

@@ -1,0 +1,132 @@
+import { createHmac } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  type EventPublisher,
+  HeraldError,
+  type OutboundEvent,
+  toWireMessage,
+  type WireMessage,
+} from '@herald/domain';
+
+interface WebhookOptions {
+  readonly url: string;
+  /** Signs each body: `X-Herald-Signature: sha256=HMAC(secret, "<timestamp>.<body>")`. */
+  readonly secret?: string;
+  /** Events waiting at most; past that, publish rejects and the caller reports it. @default 10000 */
+  readonly maxQueued?: number;
+  /** Events per POST. @default 25 */
+  readonly batchSize?: number;
+  /** Attempts per batch before it is reported and dropped. @default 8 */
+  readonly maxAttempts?: number;
+  /** Per-request timeout, in ms. @default 5000 */
+  readonly timeoutMs?: number;
+  /** First backoff ceiling, in ms, doubling per attempt up to 30 s. @default 200 */
+  readonly baseDelayMs?: number;
+  /** Told about a batch that could not be delivered after every attempt. */
+  readonly onDropped?: (events: number, reason: string) => void;
+}
+
+class OutputFullError extends HeraldError {
+  readonly code = 'output_full';
+}
+
+/**
+ * Sends events to an HTTP endpoint as `{"events":[{"body":…,"attributes":{…}}]}`.
+ * `publish` only queues, so a socket is never held up by a slow backend; a
+ * background loop POSTs batches, retrying network errors, 408, 429 and 5xx
+ * with jittered exponential backoff. A batch refused with another 4xx, or
+ * still failing after every attempt, is reported through `onDropped`.
+ */
+class WebhookEventPublisher implements EventPublisher {
+  private readonly queue: WireMessage[] = [];
+  private draining: Promise<void> | undefined;
+  private readonly maxQueued: number;
+  private readonly batchSize: number;
+  private readonly maxAttempts: number;
+  private readonly timeoutMs: number;
+  private readonly baseDelayMs: number;
+
+  constructor(private readonly options: WebhookOptions) {
+    this.maxQueued = options.maxQueued ?? 10_000;
+    this.batchSize = options.batchSize ?? 25;
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.baseDelayMs = options.baseDelayMs ?? 200;
+  }
+
+  async publish(events: readonly OutboundEvent[]): Promise<void> {
+    if (this.queue.length + events.length > this.maxQueued) {
+      throw new OutputFullError(`webhook queue is full (${this.maxQueued} events waiting)`);
+    }
+    for (const event of events) this.queue.push(toWireMessage(event));
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
+    });
+  }
+
+  /** Resolves when everything queued so far was sent or dropped, or when `timeoutMs` passes. */
+  async flush(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.draining !== undefined && Date.now() < deadline) {
+      await Promise.race([this.draining, delay(Math.max(1, deadline - Date.now()))]);
+    }
+    return this.queue.length === 0 && this.draining === undefined;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.batchSize);
+      await this.send(batch);
+    }
+  }
+
+  private async send(batch: readonly WireMessage[]): Promise<void> {
+    const body = JSON.stringify({
+      events: batch.map((m) => ({ body: JSON.parse(m.body), attributes: m.attributes })),
+    });
+    let reason = '';
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (attempt > 0) {
+        const ceiling = Math.min(30_000, this.baseDelayMs * 2 ** (attempt - 1));
+        await delay(Math.floor(Math.random() * ceiling));
+      }
+      try {
+        const response = await fetch(this.options.url, {
+          method: 'POST',
+          headers: this.headers(body),
+          body,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
+        await response.body?.cancel();
+        if (response.ok) return;
+        reason = `HTTP ${response.status}`;
+        const retryable =
+          response.status === 408 || response.status === 429 || response.status >= 500;
+        if (!retryable) break;
+      } catch (error) {
+        reason = (error as Error).message;
+      }
+    }
+    this.options.onDropped?.(batch.length, reason);
+  }
+
+  private headers(body: string): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.options.secret !== undefined) {
+      const timestamp = String(Date.now());
+      const signature = createHmac('sha256', this.options.secret)
+        .update(`${timestamp}.${body}`)
+        .digest('hex');
+      headers['x-herald-timestamp'] = timestamp;
+      headers['x-herald-signature'] = `sha256=${signature}`;
+    }
+    return headers;
+  }
+}
+
+export type { WebhookOptions };
+export { OutputFullError, WebhookEventPublisher };
