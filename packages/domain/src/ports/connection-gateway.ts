@@ -12,8 +12,13 @@ interface GatewayConnection {
 
 /** The thing that holds the sockets: API Gateway's management API, or the embedded server. */
 interface ConnectionGateway {
-  /** Sends one payload, already encoded, to one connection. */
-  post(connectionId: string, payload: Uint8Array): Promise<PostOutcome>;
+  /**
+   * Sends one payload, already encoded, to one connection. A gateway that holds
+   * the socket itself may answer synchronously; the fanout then handles the
+   * outcome without a promise per target, which is what keeps a broadcast
+   * from the embedded server close to a plain loop over its sockets.
+   */
+  post(connectionId: string, payload: Uint8Array): PostOutcome | Promise<PostOutcome>;
   /** Closes a connection. `gone` when it was already closed. */
   disconnect(connectionId: string): Promise<'disconnected' | 'gone'>;
   /** The connection's details, or undefined when it is gone. */

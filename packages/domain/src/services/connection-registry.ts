@@ -13,6 +13,9 @@ interface ConnectionRegistryOptions {
   readonly maxConnectionAgeMs?: number;
 }
 
+/** Shared by every new connection: one empty array, not one per connection. */
+const NO_CHANNELS: readonly string[] = Object.freeze([]);
+
 /** Told when connections come and go, e.g. PresenceTracker in the embedded server. */
 interface ConnectionLifecycleListener {
   connected(record: ConnectionRecord): Promise<void>;
@@ -43,7 +46,7 @@ class ConnectionRegistry {
     const record: ConnectionRecord = {
       connectionId,
       userId: principal.userId,
-      channels: [],
+      channels: NO_CHANNELS,
       allowedChannels: principal.channels,
       connectedAt: now,
       lastSeenAt: now,

@@ -3,7 +3,7 @@ import { LIMITS } from '../limits.js';
 import type { BroadcastShard, ConnectionRecord, Page } from '../model/connection.js';
 import { isBroadcast, type NotificationRequest } from '../model/notification-request.js';
 import type { Clock } from '../ports/clock.js';
-import type { ConnectionGateway } from '../ports/connection-gateway.js';
+import type { ConnectionGateway, PostOutcome } from '../ports/connection-gateway.js';
 import { runBounded } from './bounded-pool.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 
@@ -252,6 +252,11 @@ class NotificationFanout {
     return cursor === undefined ? { limit: this.pageSize } : { limit: this.pageSize, cursor };
   }
 
+  /**
+   * Posts to every id with at most `concurrency` posts in flight. A gateway
+   * that answers synchronously is handled inline, so a lane runs as a plain
+   * loop; only throttling, gone connections and asynchronous answers await.
+   */
   private async postAll(
     connectionIds: readonly string[],
     payload: Uint8Array,
@@ -259,30 +264,40 @@ class NotificationFanout {
     report: ReportBuilder,
   ): Promise<void> {
     report.targeted += connectionIds.length;
+    let next = 0;
     let configurationError: ConfigurationError | undefined;
-    await runBounded(connectionIds, this.concurrency, async (connectionId) => {
-      if (configurationError !== undefined) {
-        report.fail(connectionId, configurationError.code);
-        return;
+    const lane = async (): Promise<void> => {
+      while (next < connectionIds.length) {
+        const connectionId = connectionIds[next++] as string;
+        if (configurationError !== undefined) {
+          report.fail(connectionId, configurationError.code);
+          continue;
+        }
+        try {
+          const outcome = this.gateway.post(connectionId, payload);
+          if (outcome === 'delivered') report.delivered++;
+          else await this.settle(connectionId, await outcome, payload, deadline, report);
+        } catch (error) {
+          if (error instanceof ConfigurationError) configurationError ??= error;
+          report.fail(connectionId, reasonOf(error));
+        }
       }
-      try {
-        await this.postOne(connectionId, payload, deadline, report);
-      } catch (error) {
-        if (error instanceof ConfigurationError) configurationError ??= error;
-        report.fail(connectionId, reasonOf(error));
-      }
-    });
+    };
+    const lanes = Math.max(1, Math.min(this.concurrency, connectionIds.length));
+    await Promise.all(Array.from({ length: lanes }, lane));
     if (configurationError !== undefined) throw configurationError;
   }
 
-  private async postOne(
+  /** Acts on one post's outcome: counts it, removes a gone connection, retries throttling. */
+  private async settle(
     connectionId: string,
+    first: PostOutcome,
     payload: Uint8Array,
     deadline: number,
     report: ReportBuilder,
   ): Promise<void> {
+    let outcome = first;
     for (let attempt = 0; ; attempt++) {
-      const outcome = await this.gateway.post(connectionId, payload);
       switch (outcome) {
         case 'delivered':
           report.delivered++;
@@ -303,11 +318,21 @@ class NotificationFanout {
           }
           report.retries++;
           await this.clock.sleep(delay);
+          outcome = await this.gateway.post(connectionId, payload);
         }
       }
     }
   }
 }
+
+const idsOf = (
+  records: readonly ConnectionRecord[],
+  keep: (record: ConnectionRecord) => boolean,
+) => {
+  const ids: string[] = [];
+  for (const record of records) if (keep(record)) ids.push(record.connectionId);
+  return ids;
+};
 
 /** Keeps records that neither an excluded user nor an excluded connection owns. */
 const exclusionFilter = (request: NotificationRequest) => {
