@@ -69,7 +69,7 @@ interface HeraldServerOptions {
   readonly rateLimitPerSecond?: number;
   /** Who may call the management API (`/@connections/{id}`). @default 'loopback' */
   readonly managementApi?: 'loopback' | 'any' | 'off';
-  /** @default { broadcastShards: 1, pageSize: 1000 } */
+  /** In-process, shards and small pages only add work. @default { broadcastShards: 1, pageSize: 10000 } */
   readonly fanout?: NotificationFanoutOptions;
   /** @default a Powertools Logger for service "herald" */
   readonly logger?: Logger;
@@ -92,6 +92,9 @@ interface HeraldServer {
 }
 
 const MAX_PRESENCE_QUERY = 100;
+const LIVE = Symbol('herald.connection');
+type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
+const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
 const MANAGEMENT_ROUTE = /^(?:\/[^/]+)?\/@connections\/([^/]+)$/;
 
 /** API Gateway-style connection ids: 16 characters of base64. */
@@ -103,6 +106,18 @@ const rejectUpgrade = (socket: Duplex, status: number, reason: string): void => 
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
+};
+
+/** An output that queues (the webhook) can be flushed, then closed, on shutdown. */
+interface DrainableOutput {
+  flush(timeoutMs: number): Promise<boolean>;
+  close?(): Promise<void>;
+}
+
+const drainOutput = async (output: EventPublisher | (EventPublisher & DrainableOutput)) => {
+  if (!('flush' in output)) return;
+  await output.flush(5000);
+  await output.close?.();
 };
 
 const errorFrame = (error: HeraldError) => ({
@@ -155,7 +170,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   const gateway = new WsConnectionGateway();
   const fanout = new NotificationFanout(registry, gateway, clock, {
     broadcastShards: 1,
-    pageSize: 1000,
+    pageSize: 10_000,
     ...options.fanout,
   });
 
@@ -219,12 +234,24 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
         socket.close(1011, 'Internal error');
       },
     );
-    socket.on('message', (data, isBinary) => onFrame(live, data, isBinary));
-    socket.on('close', () => onClose(live));
-    socket.on('error', (error) =>
-      log.warn('socket error', { error, connectionId: live.connectionId }),
-    );
+    (socket as LiveSocket)[LIVE] = live;
+    socket.on('message', onSocketMessage);
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
   };
+
+  // One set of handlers for every socket, finding the connection on the socket
+  // itself: three closures per connection would cost more memory than most of
+  // Herald's per-connection state.
+  function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    onFrame(liveOf(this), data, isBinary);
+  }
+  function onSocketClose(this: WebSocket): void {
+    onClose(liveOf(this));
+  }
+  function onSocketError(this: WebSocket, error: Error): void {
+    log.warn('socket error', { error, connectionId: liveOf(this).connectionId });
+  }
 
   const send = (live: LiveConnection, body: unknown) => live.socket.send(JSON.stringify(body));
 
@@ -473,7 +500,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
           if (!(error instanceof PayloadTooLargeError)) throw error;
           return awsError(response, 413, 'PayloadTooLargeException', error.message);
         }
-        const outcome = gateway.postNow(connectionId, data);
+        const outcome = gateway.post(connectionId, data);
         if (outcome === 'delivered') return sendJson(response, 200, undefined);
         if (outcome === 'throttled')
           return awsError(
@@ -562,11 +589,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     await Promise.race([drained, timeout]);
     for (const live of gateway.connections()) live.socket.terminate();
     await Promise.all(open.map((live) => live.queue));
-    await Promise.all(
-      (options.outputs ?? []).map((output) =>
-        'flush' in output && typeof output.flush === 'function' ? output.flush(5000) : undefined,
-      ),
-    );
+    await Promise.all((options.outputs ?? []).map((output) => drainOutput(output)));
     http.closeAllConnections();
     await closed;
   };

@@ -22,6 +22,9 @@ interface LiveConnection {
 /** A connection whose unsent data exceeds this is slow: posts answer throttled, as API Gateway does. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+/** Notifications are JSON, so they go out as text frames (browsers get strings, not Blobs). */
+const TEXT_FRAME = { binary: false } as const;
+
 /**
  * ConnectionGateway over the sockets this process holds. It is what the
  * fanout posts through in the embedded server, and what the management API
@@ -29,6 +32,8 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  */
 class WsConnectionGateway implements ConnectionGateway {
   private readonly live = new Map<string, LiveConnection>();
+  private lastPayload: Uint8Array | undefined;
+  private lastBuffer: Buffer = Buffer.alloc(0);
 
   add(connection: LiveConnection): void {
     this.live.set(connection.connectionId, connection);
@@ -50,17 +55,27 @@ class WsConnectionGateway implements ConnectionGateway {
     return this.live.size;
   }
 
-  async post(connectionId: string, payload: Uint8Array): Promise<PostOutcome> {
-    return this.postNow(connectionId, payload);
-  }
-
-  /** The synchronous core of post, for callers that need no promise per socket. */
-  postNow(connectionId: string, payload: Uint8Array): PostOutcome {
+  /** Answers synchronously: the socket is right here, so no promise is made per post. */
+  post(connectionId: string, payload: Uint8Array): PostOutcome {
     const connection = this.live.get(connectionId);
     if (connection === undefined || connection.socket.readyState !== WebSocket.OPEN) return 'gone';
     if (connection.socket.bufferedAmount > MAX_BUFFERED_BYTES) return 'throttled';
-    connection.socket.send(payload, { binary: false });
+    connection.socket.send(this.bufferOf(payload), TEXT_FRAME);
     return 'delivered';
+  }
+
+  /**
+   * A fanout posts the same bytes to every socket; ws would wrap a Uint8Array
+   * in a new Buffer on every send, so the wrapper is made once per payload.
+   */
+  private bufferOf(payload: Uint8Array): Buffer {
+    if (payload !== this.lastPayload) {
+      this.lastPayload = payload;
+      this.lastBuffer = Buffer.isBuffer(payload)
+        ? payload
+        : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+    }
+    return this.lastBuffer;
   }
 
   async disconnect(connectionId: string): Promise<'disconnected' | 'gone'> {

@@ -40,6 +40,9 @@ class OutputFullError extends HeraldError {
 class WebhookEventPublisher implements EventPublisher {
   private readonly queue: WireMessage[] = [];
   private draining: Promise<void> | undefined;
+  /** Events of the batch being sent now; they count against `maxQueued` too. */
+  private sending = 0;
+  private readonly stopped = new AbortController();
   private readonly maxQueued: number;
   private readonly batchSize: number;
   private readonly maxAttempts: number;
@@ -55,7 +58,8 @@ class WebhookEventPublisher implements EventPublisher {
   }
 
   async publish(events: readonly OutboundEvent[]): Promise<void> {
-    if (this.queue.length + events.length > this.maxQueued) {
+    if (this.stopped.signal.aborted) throw new OutputFullError('webhook output is closed');
+    if (this.pending + events.length > this.maxQueued) {
       throw new OutputFullError(`webhook queue is full (${this.maxQueued} events waiting)`);
     }
     for (const event of events) this.queue.push(toWireMessage(event));
@@ -73,14 +77,30 @@ class WebhookEventPublisher implements EventPublisher {
     return this.queue.length === 0 && this.draining === undefined;
   }
 
+  /** Events queued or being sent. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.length + this.sending;
+  }
+
+  /** Stops sending and retrying; what is still queued is reported through `onDropped`. */
+  async close(): Promise<void> {
+    this.stopped.abort();
+    await this.draining;
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.batchSize);
+      if (this.stopped.signal.aborted) {
+        this.options.onDropped?.(
+          batch.length + this.queue.splice(0).length,
+          'webhook output closed',
+        );
+        return;
+      }
+      this.sending = batch.length;
       await this.send(batch);
+      this.sending = 0;
     }
   }
 
@@ -90,16 +110,19 @@ class WebhookEventPublisher implements EventPublisher {
     });
     let reason = '';
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      if (attempt > 0) {
-        const ceiling = Math.min(30_000, this.baseDelayMs * 2 ** (attempt - 1));
-        await delay(Math.floor(Math.random() * ceiling));
-      }
+      if (this.stopped.signal.aborted) break;
       try {
+        if (attempt > 0) {
+          const ceiling = Math.min(30_000, this.baseDelayMs * 2 ** (attempt - 1));
+          await delay(Math.floor(Math.random() * ceiling), undefined, {
+            signal: this.stopped.signal,
+          });
+        }
         const response = await fetch(this.options.url, {
           method: 'POST',
           headers: this.headers(body),
           body,
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: AbortSignal.any([AbortSignal.timeout(this.timeoutMs), this.stopped.signal]),
         });
         await response.body?.cancel();
         if (response.ok) return;
