@@ -193,13 +193,7 @@ class NotificationFanout {
     const keep = exclusionFilter(request);
     await this.forEachPage(
       (cursor) => this.registry.listAll(shard, this.pageOptions(cursor)),
-      (page) =>
-        this.postAll(
-          page.filter(keep).map((r) => r.connectionId),
-          payload,
-          deadline,
-          report,
-        ),
+      (page) => this.postAll(idsOf(page, keep), payload, deadline, report),
     );
     return report.build();
   }

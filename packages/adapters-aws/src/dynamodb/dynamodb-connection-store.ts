@@ -1,0 +1,372 @@
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  type BroadcastShard,
+  type Clock,
+  type ConnectionRecord,
+  type ConnectionStore,
+  LIMITS,
+  type ListOptions,
+  type Page,
+} from '@herald/domain';
+import { type CapacityListener, capacityRequest, report } from './capacity.js';
+import { CONNECTIONS_USER_INDEX } from './table-definitions.js';
+
+interface DynamoDbConnectionStoreOptions {
+  readonly tableName: string;
+  /** A membership item outlives its subscription by at most this. @default LIMITS.maxConnectionAgeMs */
+  readonly maxConnectionAgeMs?: number;
+  /** Measures consumed capacity per operation (ReturnConsumedCapacity); off by default. */
+  readonly onCapacity?: CapacityListener;
+}
+
+type Item = Record<string, unknown>;
+
+const DEFAULT_PAGE = 500;
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+
+const connectionKey = (connectionId: string) => ({ pk: `conn#${connectionId}`, sk: 'conn' });
+const membershipKey = (channel: string, connectionId: string) => ({
+  pk: `chan#${channel}`,
+  sk: connectionId,
+});
+const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
+
+const encodeCursor = (key: Item | undefined) =>
+  key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url');
+const decodeCursor = (cursor: string | undefined): Item | undefined =>
+  cursor === undefined
+    ? undefined
+    : (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Item);
+
+const toItem = (record: ConnectionRecord): Item => ({
+  ...connectionKey(record.connectionId),
+  connectionId: record.connectionId,
+  userId: record.userId,
+  ...(record.channels.length > 0 ? { channels: new Set(record.channels) } : {}),
+  allowedChannels: [...record.allowedChannels],
+  connectedAt: record.connectedAt,
+  lastSeenAt: record.lastSeenAt,
+  expiresAt: record.expiresAt,
+  ttl: epochSeconds(record.expiresAt),
+});
+
+const toRecord = (item: Item): ConnectionRecord => ({
+  connectionId: item.connectionId as string,
+  userId: item.userId as string,
+  channels: item.channels instanceof Set ? [...(item.channels as Set<string>)].sort() : [],
+  allowedChannels: (item.allowedChannels as string[] | undefined) ?? [],
+  connectedAt: item.connectedAt as number,
+  lastSeenAt: item.lastSeenAt as number,
+  expiresAt: item.expiresAt as number,
+});
+
+const conditionFailed = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof TransactionCanceledException &&
+    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
+
+/**
+ * ConnectionStore on one DynamoDB table (see table-definitions.ts). Reads
+ * treat an item whose `expiresAt` has passed as absent, since TTL deletion
+ * lags by up to days. Nothing on a hot path scans: a user's connections are a
+ * Query of the sparse user index, a channel's a Query of its membership items;
+ * only a broadcast scans, in segments.
+ */
+class DynamoDbConnectionStore implements ConnectionStore {
+  private readonly table: string;
+  private readonly maxConnectionAgeMs: number;
+  private readonly onCapacity: CapacityListener | undefined;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly clock: Clock,
+    options: DynamoDbConnectionStoreOptions,
+  ) {
+    this.table = options.tableName;
+    this.maxConnectionAgeMs = options.maxConnectionAgeMs ?? LIMITS.maxConnectionAgeMs;
+    this.onCapacity = options.onCapacity;
+  }
+
+  async put(record: ConnectionRecord): Promise<void> {
+    if (record.channels.length === 0) {
+      const result = await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(record),
+          ...capacityRequest(this.onCapacity),
+        }),
+      );
+      return report(this.onCapacity, 'put', result.ConsumedCapacity);
+    }
+    const membershipTtl = epochSeconds(record.connectedAt + this.maxConnectionAgeMs);
+    await this.batchWrite('put', [
+      { PutRequest: { Item: toItem(record) } },
+      ...record.channels.map((channel) => ({
+        PutRequest: {
+          Item: {
+            ...membershipKey(channel, record.connectionId),
+            memberId: record.connectionId,
+            ttl: membershipTtl,
+          },
+        },
+      })),
+    ]);
+  }
+
+  async get(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: connectionKey(connectionId),
+        ConsistentRead: true,
+        ...capacityRequest(this.onCapacity),
+      }),
+    );
+    report(this.onCapacity, 'get', result.ConsumedCapacity);
+    return this.live(result.Item);
+  }
+
+  async delete(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const result = await this.client.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: connectionKey(connectionId),
+        ReturnValues: 'ALL_OLD',
+        ...capacityRequest(this.onCapacity),
+      }),
+    );
+    report(this.onCapacity, 'delete', result.ConsumedCapacity);
+    if (result.Attributes === undefined) return undefined;
+    const removed = toRecord(result.Attributes);
+    if (removed.channels.length > 0) {
+      await this.batchWrite(
+        'delete (memberships)',
+        removed.channels.map((channel) => ({
+          DeleteRequest: { Key: membershipKey(channel, connectionId) },
+        })),
+      );
+    }
+    return removed.expiresAt > this.clock.now() ? removed : undefined;
+  }
+
+  async touch(connectionId: string, lastSeenAt: number, expiresAt: number): Promise<boolean> {
+    try {
+      const result = await this.client.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: connectionKey(connectionId),
+          UpdateExpression: 'SET lastSeenAt = :seen, expiresAt = :expires, #ttl = :ttl',
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':seen': lastSeenAt,
+            ':expires': expiresAt,
+            ':ttl': epochSeconds(expiresAt),
+            ':now': this.clock.now(),
+          },
+          ...capacityRequest(this.onCapacity),
+        }),
+      );
+      report(this.onCapacity, 'touch', result.ConsumedCapacity);
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** One transaction: the connection's channel set and the membership item change together. */
+  async addChannel(connectionId: string, channel: string): Promise<boolean> {
+    const now = this.clock.now();
+    return this.transact('addChannel', [
+      {
+        Update: {
+          TableName: this.table,
+          Key: connectionKey(connectionId),
+          UpdateExpression: 'ADD channels :channel',
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+          ExpressionAttributeValues: { ':channel': new Set([channel]), ':now': now },
+        },
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...membershipKey(channel, connectionId),
+            memberId: connectionId,
+            ttl: epochSeconds(now + this.maxConnectionAgeMs),
+          },
+        },
+      },
+    ]);
+  }
+
+  async removeChannel(connectionId: string, channel: string): Promise<boolean> {
+    return this.transact('removeChannel', [
+      {
+        Update: {
+          TableName: this.table,
+          Key: connectionKey(connectionId),
+          UpdateExpression: 'DELETE channels :channel',
+          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+          ExpressionAttributeValues: { ':channel': new Set([channel]), ':now': this.clock.now() },
+        },
+      },
+      { Delete: { TableName: this.table, Key: membershipKey(channel, connectionId) } },
+    ]);
+  }
+
+  async listByUser(userId: string): Promise<readonly ConnectionRecord[]> {
+    const records: ConnectionRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: CONNECTIONS_USER_INDEX,
+          KeyConditionExpression: 'userId = :user',
+          ExpressionAttributeValues: { ':user': userId },
+          ExclusiveStartKey: start,
+          ...capacityRequest(this.onCapacity),
+        }),
+      );
+      report(this.onCapacity, 'listByUser', result.ConsumedCapacity);
+      for (const item of result.Items ?? []) {
+        const record = this.live(item);
+        if (record !== undefined) records.push(record);
+      }
+      start = result.LastEvaluatedKey;
+    } while (start !== undefined);
+    return records;
+  }
+
+  /**
+   * A page of membership items, then one BatchGet for their connections: the
+   * connection item is the truth, so a membership left behind by a lost
+   * disconnect or a replaced connection is never listed.
+   */
+  async listByChannel(channel: string, options: ListOptions = {}): Promise<Page<ConnectionRecord>> {
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `chan#${channel}` },
+        Limit: options.limit ?? DEFAULT_PAGE,
+        ExclusiveStartKey: decodeCursor(options.cursor),
+        ...capacityRequest(this.onCapacity),
+      }),
+    );
+    report(this.onCapacity, 'listByChannel (memberships)', result.ConsumedCapacity);
+    const ids = (result.Items ?? []).map((item) => item.memberId as string);
+    const records = (await this.batchGet(ids)).filter((record) =>
+      record.channels.includes(channel),
+    );
+    const cursor = encodeCursor(result.LastEvaluatedKey);
+    return cursor === undefined ? { items: records } : { items: records, cursor };
+  }
+
+  /** One segment of a parallel Scan over the sparse user index: connection items only. */
+  async scan(shard: BroadcastShard, options: ListOptions = {}): Promise<Page<ConnectionRecord>> {
+    const result = await this.client.send(
+      new ScanCommand({
+        TableName: this.table,
+        IndexName: CONNECTIONS_USER_INDEX,
+        Segment: shard.segment,
+        TotalSegments: shard.totalSegments,
+        Limit: options.limit ?? DEFAULT_PAGE,
+        ExclusiveStartKey: decodeCursor(options.cursor),
+        ...capacityRequest(this.onCapacity),
+      }),
+    );
+    report(this.onCapacity, 'scan', result.ConsumedCapacity);
+    const items: ConnectionRecord[] = [];
+    for (const item of result.Items ?? []) {
+      const record = this.live(item);
+      if (record !== undefined) items.push(record);
+    }
+    const cursor = encodeCursor(result.LastEvaluatedKey);
+    return cursor === undefined ? { items } : { items, cursor };
+  }
+
+  private live(item: Item | undefined): ConnectionRecord | undefined {
+    if (item === undefined) return undefined;
+    const record = toRecord(item);
+    return record.expiresAt > this.clock.now() ? record : undefined;
+  }
+
+  private async batchGet(connectionIds: readonly string[]): Promise<ConnectionRecord[]> {
+    const records: ConnectionRecord[] = [];
+    for (let i = 0; i < connectionIds.length; i += BATCH_GET_LIMIT) {
+      let keys: Item[] | undefined = connectionIds.slice(i, i + BATCH_GET_LIMIT).map(connectionKey);
+      for (let attempt = 0; keys !== undefined && keys.length > 0; attempt++) {
+        if (attempt > 0) await this.clock.sleep(Math.min(1000, 25 * 2 ** attempt));
+        const result = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: keys } },
+            ...capacityRequest(this.onCapacity),
+          }),
+        );
+        report(this.onCapacity, 'listByChannel (connections)', result.ConsumedCapacity);
+        for (const item of result.Responses?.[this.table] ?? []) {
+          const record = this.live(item);
+          if (record !== undefined) records.push(record);
+        }
+        keys = result.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
+      }
+    }
+    return records;
+  }
+
+  /** BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed. */
+  private async batchWrite(operation: string, requests: readonly Item[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
+      let pending: Item[] | undefined = requests.slice(i, i + BATCH_WRITE_LIMIT);
+      for (let attempt = 0; pending !== undefined && pending.length > 0; attempt++) {
+        if (attempt > 0) await this.clock.sleep(Math.min(1000, 25 * 2 ** attempt));
+        const result = await this.client.send(
+          new BatchWriteCommand({
+            RequestItems: { [this.table]: pending as never },
+            ...capacityRequest(this.onCapacity),
+          }),
+        );
+        report(this.onCapacity, operation, result.ConsumedCapacity);
+        pending = result.UnprocessedItems?.[this.table] as Item[] | undefined;
+      }
+    }
+  }
+
+  private async transact(operation: string, items: readonly Item[]): Promise<boolean> {
+    try {
+      const result = await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: items as never,
+          ...capacityRequest(this.onCapacity),
+        }),
+      );
+      report(this.onCapacity, operation, result.ConsumedCapacity);
+      return true;
+    } catch (error) {
+      if (conditionFailed(error)) return false;
+      throw error;
+    }
+  }
+}
+
+export type { DynamoDbConnectionStoreOptions };
+export { DynamoDbConnectionStore };

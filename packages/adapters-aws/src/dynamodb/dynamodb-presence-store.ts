@@ -1,0 +1,143 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { Clock, PresenceRecord, PresenceStore } from '@herald/domain';
+import { type CapacityListener, capacityRequest, report } from './capacity.js';
+import { EXPIRY_SHARDS, PRESENCE_EXPIRY_INDEX } from './table-definitions.js';
+
+interface DynamoDbPresenceStoreOptions {
+  readonly tableName: string;
+  /** Measures consumed capacity per operation (ReturnConsumedCapacity); off by default. */
+  readonly onCapacity?: CapacityListener;
+}
+
+type Item = Record<string, unknown>;
+
+const BATCH_GET_LIMIT = 100;
+
+/** Which expiry-index partition a user's item lives in. */
+const expiryShardOf = (userId: string): string => {
+  let hash = 0;
+  for (let i = 0; i < userId.length; i++) hash = (Math.imul(hash, 31) + userId.charCodeAt(i)) | 0;
+  return `shard#${Math.abs(hash) % EXPIRY_SHARDS}`;
+};
+
+const toItem = (record: PresenceRecord): Item => ({
+  ...record,
+  pending: [...record.pending],
+  ...(record.nextExpiryAt === undefined ? {} : { expiryShard: expiryShardOf(record.userId) }),
+});
+
+const toRecord = (item: Item): PresenceRecord => {
+  const { expiryShard: _shard, ...record } = item;
+  return record as unknown as PresenceRecord;
+};
+
+/**
+ * PresenceStore on DynamoDB: one item per user, written with a conditional
+ * Put on `version`, so exactly one of several racing writers commits a
+ * transition. Users with connections that can expire are found through the
+ * sparse `expiring` index, never by scanning.
+ */
+class DynamoDbPresenceStore implements PresenceStore {
+  private readonly table: string;
+  private readonly onCapacity: CapacityListener | undefined;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly clock: Clock,
+    options: DynamoDbPresenceStoreOptions,
+  ) {
+    this.table = options.tableName;
+    this.onCapacity = options.onCapacity;
+  }
+
+  /** A strongly consistent read: it starts a read-modify-write. */
+  async get(userId: string): Promise<PresenceRecord | undefined> {
+    const result = await this.client.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { userId },
+        ConsistentRead: true,
+        ...capacityRequest(this.onCapacity),
+      }),
+    );
+    report(this.onCapacity, 'get', result.ConsumedCapacity);
+    return result.Item === undefined ? undefined : toRecord(result.Item);
+  }
+
+  async getMany(userIds: readonly string[]): Promise<readonly PresenceRecord[]> {
+    const unique = [...new Set(userIds)];
+    const records: PresenceRecord[] = [];
+    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
+      let keys: Item[] | undefined = unique
+        .slice(i, i + BATCH_GET_LIMIT)
+        .map((userId) => ({ userId }));
+      for (let attempt = 0; keys !== undefined && keys.length > 0; attempt++) {
+        if (attempt > 0) await this.clock.sleep(Math.min(1000, 25 * 2 ** attempt));
+        const result = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: keys } },
+            ...capacityRequest(this.onCapacity),
+          }),
+        );
+        report(this.onCapacity, 'getMany', result.ConsumedCapacity);
+        for (const item of result.Responses?.[this.table] ?? []) records.push(toRecord(item));
+        keys = result.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
+      }
+    }
+    return records;
+  }
+
+  async compareAndSet(next: PresenceRecord, expectedVersion: number): Promise<boolean> {
+    try {
+      const result = await this.client.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: toItem(next),
+          ...(expectedVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(userId)' }
+            : {
+                ConditionExpression: '#version = :expected',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
+          ...capacityRequest(this.onCapacity),
+        }),
+      );
+      report(this.onCapacity, 'compareAndSet', result.ConsumedCapacity);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** One Query per expiry shard, each reading only users due by `at`. */
+  async listExpiring(at: number, limit: number): Promise<readonly string[]> {
+    const due: string[] = [];
+    for (let shard = 0; shard < EXPIRY_SHARDS && due.length < limit; shard++) {
+      const result = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: PRESENCE_EXPIRY_INDEX,
+          KeyConditionExpression: 'expiryShard = :shard AND nextExpiryAt <= :at',
+          ExpressionAttributeValues: { ':shard': `shard#${shard}`, ':at': at },
+          Limit: limit - due.length,
+          ...capacityRequest(this.onCapacity),
+        }),
+      );
+      report(this.onCapacity, 'listExpiring', result.ConsumedCapacity);
+      for (const item of result.Items ?? []) due.push(item.userId as string);
+    }
+    return due;
+  }
+}
+
+export type { DynamoDbPresenceStoreOptions };
+export { DynamoDbPresenceStore, expiryShardOf };

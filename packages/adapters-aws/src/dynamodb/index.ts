@@ -1,0 +1,13 @@
+export type { CapacityListener } from './capacity.js';
+export type { DynamoDbConnectionStoreOptions } from './dynamodb-connection-store.js';
+export { DynamoDbConnectionStore } from './dynamodb-connection-store.js';
+export type { DynamoDbPresenceStoreOptions } from './dynamodb-presence-store.js';
+export { DynamoDbPresenceStore, expiryShardOf } from './dynamodb-presence-store.js';
+export {
+  CONNECTIONS_USER_INDEX,
+  connectionsTableDefinition,
+  EXPIRY_SHARDS,
+  PRESENCE_EXPIRY_INDEX,
+  presenceTableDefinition,
+  TTL_ATTRIBUTE,
+} from './table-definitions.js';
