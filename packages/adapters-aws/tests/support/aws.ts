@@ -43,3 +43,96 @@ const createTables = async (client = dynamoClient()) => {
 };
 
 export { createTables, documentClient, dynamoClient, LOCAL, uniqueName };
+
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { WireMessage } from '@herald/domain';
+import { waitFor } from '@herald/domain/testing';
+
+const sqsClient = () => new SQSClient({ ...LOCAL, endpoint: inject('fauxqsEndpoint') });
+const snsClient = () => new SNSClient({ ...LOCAL, endpoint: inject('fauxqsEndpoint') });
+
+const createQueue = async (sqs: SQSClient, fifo = false) => {
+  const name = uniqueName('herald-q') + (fifo ? '.fifo' : '');
+  const { QueueUrl } = await sqs.send(
+    new CreateQueueCommand({ QueueName: name, Attributes: fifo ? { FifoQueue: 'true' } : {} }),
+  );
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  return { url: QueueUrl as string, arn: Attributes?.QueueArn as string };
+};
+
+/** A topic with a queue subscribed in raw delivery, so attributes arrive as SQS message attributes. */
+const createTopicWithQueue = async (sns: SNSClient, sqs: SQSClient, fifo = false) => {
+  const { TopicArn } = await sns.send(
+    new CreateTopicCommand({
+      Name: uniqueName('herald-t') + (fifo ? '.fifo' : ''),
+      Attributes: fifo ? { FifoTopic: 'true' } : {},
+    }),
+  );
+  const queue = await createQueue(sqs, fifo);
+  await sns.send(
+    new SubscribeCommand({
+      TopicArn,
+      Protocol: 'sqs',
+      Endpoint: queue.arn,
+      Attributes: { RawMessageDelivery: 'true' },
+    }),
+  );
+  return { topicArn: TopicArn as string, queue };
+};
+
+interface ReceivedMessage extends WireMessage {
+  readonly messageGroupId?: string;
+}
+
+/** Reads (and deletes) messages until `count` have arrived. */
+const receive = (sqs: SQSClient, queueUrl: string) => {
+  const received: ReceivedMessage[] = [];
+  return (count: number) =>
+    waitFor(
+      async () => {
+        const result = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['MessageGroupId'],
+          }),
+        );
+        const messages = result.Messages ?? [];
+        for (const m of messages) {
+          const groupId = m.Attributes?.MessageGroupId;
+          received.push({
+            body: m.Body ?? '',
+            attributes: Object.fromEntries(
+              Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+            ),
+            groupId: groupId ?? '',
+            ...(groupId === undefined ? {} : { messageGroupId: groupId }),
+          });
+        }
+        if (messages.length > 0) {
+          await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+            }),
+          );
+        }
+        return received.length >= count ? received.slice(0, count) : undefined;
+      },
+      { timeoutMs: 10_000, intervalMs: 50, what: `${count} message(s) on ${queueUrl}` },
+    );
+};
+
+export type { ReceivedMessage };
+export { createQueue, createTopicWithQueue, receive, snsClient, sqsClient };

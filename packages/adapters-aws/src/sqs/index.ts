@@ -1,0 +1,3 @@
+export { PublishError } from '../shared/batches.js';
+export type { SqsEventPublisherOptions } from './sqs-event-publisher.js';
+export { SqsEventPublisher } from './sqs-event-publisher.js';
