@@ -1,2 +1,8 @@
-// Filled by a later issue; the package exists so the workspace layout is complete.
-export {};
+// Everything, for convenience. A Lambda bundle should import the subpath it
+// needs (@herald/adapters-aws/dynamodb, /sns, /sqs, /apigateway, /keys) so it
+// carries only the SDK clients it uses.
+export * from './apigateway/index.js';
+export * from './dynamodb/index.js';
+export * from './keys/index.js';
+export * from './sns/index.js';
+export * from './sqs/index.js';
