@@ -1,4 +1,6 @@
 export type { CapacityListener } from './capacity.js';
+export type { ConnectionStreamRecord } from './connection-stream.js';
+export { isTtlDeletion, presenceFactsOf } from './connection-stream.js';
 export type { DynamoDbConnectionStoreOptions } from './dynamodb-connection-store.js';
 export { DynamoDbConnectionStore } from './dynamodb-connection-store.js';
 export type { DynamoDbPresenceStoreOptions } from './dynamodb-presence-store.js';

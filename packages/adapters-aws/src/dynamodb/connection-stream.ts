@@ -1,0 +1,85 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { LIMITS, type PresenceFact } from '@herald/domain';
+
+/**
+ * A DynamoDB Streams record of the connections table, as Lambda delivers it
+ * (ApproximateCreationDateTime in epoch seconds) or GetRecords returns it (a Date).
+ */
+interface ConnectionStreamRecord {
+  readonly eventName?: string;
+  readonly userIdentity?: { readonly type?: string; readonly principalId?: string };
+  readonly dynamodb?: {
+    readonly NewImage?: Record<string, AttributeValue>;
+    readonly OldImage?: Record<string, AttributeValue>;
+    readonly ApproximateCreationDateTime?: number | Date;
+  };
+}
+
+type Image = Record<string, unknown>;
+
+const isConnection = (image: Image | undefined): image is Image => image?.sk === 'conn';
+
+/** True for the REMOVE records that DynamoDB's TTL process writes. */
+const isTtlDeletion = (record: ConnectionStreamRecord): boolean =>
+  record.userIdentity?.type === 'Service' &&
+  record.userIdentity.principalId === 'dynamodb.amazonaws.com';
+
+const recordedAt = (record: ConnectionStreamRecord): number => {
+  const at = record.dynamodb?.ApproximateCreationDateTime;
+  return at instanceof Date ? at.getTime() : typeof at === 'number' ? at * 1000 : 0;
+};
+
+const connected = (image: Image, maxConnectionAgeMs: number): PresenceFact => ({
+  kind: 'connected',
+  userId: image.userId as string,
+  connectionId: image.connectionId as string,
+  at: image.connectedAt as number,
+  expiresAt: (image.connectedAt as number) + maxConnectionAgeMs,
+});
+
+const disconnected = (image: Image, at: number): PresenceFact => ({
+  kind: 'disconnected',
+  userId: image.userId as string,
+  connectionId: image.connectionId as string,
+  at,
+});
+
+/**
+ * The presence facts a connections-table stream record carries: a connection
+ * item inserted is a connect; removed (by a disconnect, or by TTL when the
+ * disconnect never came, dated at its expiry) is a disconnect; replaced under
+ * another user is both. Membership items and touches carry none. Because
+ * PresenceTracker treats facts as a set, a record delivered twice changes
+ * nothing.
+ */
+const presenceFactsOf = (
+  record: ConnectionStreamRecord,
+  maxConnectionAgeMs: number = LIMITS.maxConnectionAgeMs,
+): PresenceFact[] => {
+  const image = (attributes: Record<string, AttributeValue> | undefined) =>
+    attributes === undefined ? undefined : (unmarshall(attributes) as Image);
+  const next = image(record.dynamodb?.NewImage);
+  const previous = image(record.dynamodb?.OldImage);
+  switch (record.eventName) {
+    case 'INSERT':
+      return isConnection(next) ? [connected(next, maxConnectionAgeMs)] : [];
+    case 'REMOVE':
+      if (!isConnection(previous)) return [];
+      return [
+        disconnected(
+          previous,
+          isTtlDeletion(record) ? (previous.expiresAt as number) : recordedAt(record),
+        ),
+      ];
+    case 'MODIFY':
+      if (!isConnection(previous) || !isConnection(next) || previous.userId === next.userId)
+        return [];
+      return [disconnected(previous, recordedAt(record)), connected(next, maxConnectionAgeMs)];
+    default:
+      return [];
+  }
+};
+
+export type { ConnectionStreamRecord };
+export { isTtlDeletion, presenceFactsOf };
