@@ -61,8 +61,8 @@ const stockWhenRequired = new ApiGatewayManagementApiClient({
   endpoint,
   region: 'us-east-1',
   credentials,
-  requestChecksumCalculation: 'WHEN_REQUIRED',
-  responseChecksumValidation: 'WHEN_REQUIRED',
+  requestChecksumCalculation: 'WHEN_REQUIRED' as const,
+  responseChecksumValidation: 'WHEN_REQUIRED' as const,
   requestHandler: new NodeHttpHandler({ httpAgent: agent() }),
 });
 const referenceAgent = agent();

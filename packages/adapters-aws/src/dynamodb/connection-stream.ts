@@ -2,18 +2,23 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { LIMITS, type PresenceFact } from '@herald/domain';
 
+/** An item image in DynamoDB JSON; Lambda's types and the Streams client's each declare their own. */
+type StreamImage = Readonly<Record<string, object>>;
+
 /**
  * A DynamoDB Streams record of the connections table, as Lambda delivers it
  * (ApproximateCreationDateTime in epoch seconds) or GetRecords returns it (a Date).
  */
 interface ConnectionStreamRecord {
   readonly eventName?: string;
-  readonly userIdentity?: { readonly type?: string; readonly principalId?: string };
-  readonly dynamodb?: {
-    readonly NewImage?: Record<string, AttributeValue>;
-    readonly OldImage?: Record<string, AttributeValue>;
-    readonly ApproximateCreationDateTime?: number | Date;
-  };
+  readonly userIdentity?: { readonly type?: string; readonly principalId?: string } | undefined;
+  readonly dynamodb?:
+    | {
+        readonly NewImage?: StreamImage | undefined;
+        readonly OldImage?: StreamImage | undefined;
+        readonly ApproximateCreationDateTime?: number | Date | undefined;
+      }
+    | undefined;
 }
 
 type Image = Record<string, unknown>;
@@ -57,8 +62,10 @@ const presenceFactsOf = (
   record: ConnectionStreamRecord,
   maxConnectionAgeMs: number = LIMITS.maxConnectionAgeMs,
 ): PresenceFact[] => {
-  const image = (attributes: Record<string, AttributeValue> | undefined) =>
-    attributes === undefined ? undefined : (unmarshall(attributes) as Image);
+  const image = (attributes: StreamImage | undefined) =>
+    attributes === undefined
+      ? undefined
+      : (unmarshall(attributes as Record<string, AttributeValue>) as Image);
   const next = image(record.dynamodb?.NewImage);
   const previous = image(record.dynamodb?.OldImage);
   switch (record.eventName) {
