@@ -57,13 +57,18 @@ const stock = new ApiGatewayManagementApiClient({
   credentials,
   requestHandler: new NodeHttpHandler({ httpAgent: agent() }),
 });
+// The second row. This client's config type does not declare the
+// checksum settings (it has no checksum middleware of its own), so they are
+// passed as the shared configuration would pass them.
 const stockWhenRequired = new ApiGatewayManagementApiClient({
   endpoint,
   region: 'us-east-1',
   credentials,
-  requestChecksumCalculation: 'WHEN_REQUIRED' as const,
-  responseChecksumValidation: 'WHEN_REQUIRED' as const,
   requestHandler: new NodeHttpHandler({ httpAgent: agent() }),
+  ...({
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  } as object),
 });
 const referenceAgent = agent();
 const signer = new SignatureV4({

@@ -10,7 +10,7 @@ type StreamImage = Readonly<Record<string, object>>;
  * (ApproximateCreationDateTime in epoch seconds) or GetRecords returns it (a Date).
  */
 interface ConnectionStreamRecord {
-  readonly eventName?: string;
+  readonly eventName?: string | undefined;
   readonly userIdentity?: { readonly type?: string; readonly principalId?: string } | undefined;
   readonly dynamodb?:
     | {
