@@ -11,7 +11,15 @@ type StreamImage = Readonly<Record<string, object>>;
  */
 interface ConnectionStreamRecord {
   readonly eventName?: string | undefined;
-  readonly userIdentity?: { readonly type?: string; readonly principalId?: string } | undefined;
+  /** Lambda spells these `type` and `principalId`; the Streams client `Type` and `PrincipalId`. */
+  readonly userIdentity?:
+    | {
+        readonly type?: string | undefined;
+        readonly principalId?: string | undefined;
+        readonly Type?: string | undefined;
+        readonly PrincipalId?: string | undefined;
+      }
+    | undefined;
   readonly dynamodb?:
     | {
         readonly NewImage?: StreamImage | undefined;
