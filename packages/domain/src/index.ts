@@ -68,6 +68,8 @@ export type { PresenceFact, Transition } from './services/presence-state.js';
 export { applyPresenceFact, emptyRecord } from './services/presence-state.js';
 export type { PresenceTrackerOptions, UserPresence } from './services/presence-tracker.js';
 export { PresenceTracker } from './services/presence-tracker.js';
+export type { EventRoutes } from './services/routed-event-publisher.js';
+export { RoutedEventPublisher } from './services/routed-event-publisher.js';
 export type { TokenVerifierOptions } from './services/token-verifier.js';
 export {
   HMAC_ALGORITHMS,

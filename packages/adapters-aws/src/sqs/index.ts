@@ -1,3 +1,5 @@
 export { PublishError } from '../shared/batches.js';
 export type { SqsEventPublisherOptions } from './sqs-event-publisher.js';
 export { SqsEventPublisher } from './sqs-event-publisher.js';
+export type { RequestHandler, SqsRequestPollerOptions } from './sqs-request-poller.js';
+export { SqsRequestPoller, unwrapSns } from './sqs-request-poller.js';

@@ -1,0 +1,113 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+
+interface SqsRequestPollerOptions {
+  readonly queueUrl: string;
+  /** Long-poll wait, in seconds (0 to 20). @default 20 */
+  readonly waitTimeSeconds?: number;
+  /** Messages per receive (1 to 10). @default 10 */
+  readonly batchSize?: number;
+  /** Told about each message left for redelivery (and, after maxReceiveCount, the DLQ), with why. */
+  readonly onRejected?: (messageId: string, receiveCount: number, error: unknown) => void;
+  /** Told when receiving fails; the poller backs off and tries again. */
+  readonly onReceiveError?: (error: unknown) => void;
+}
+
+/** Handles one message body; rejecting leaves the message on the queue. */
+type RequestHandler = (body: string) => Promise<void>;
+
+/** A body that came through an SNS subscription without raw delivery is wrapped in an envelope. */
+const unwrapSns = (body: string): string => {
+  if (!body.startsWith('{') || !body.includes('"TopicArn"')) return body;
+  try {
+    const envelope = JSON.parse(body) as { Type?: unknown; Message?: unknown };
+    return envelope.Type === 'Notification' && typeof envelope.Message === 'string'
+      ? envelope.Message
+      : body;
+  } catch {
+    return body;
+  }
+};
+
+/**
+ * Polls an SQS queue of notification requests for a long-running process
+ * (the embedded server; on Lambda, the event source mapping does this).
+ * Each message is handled on its own: handled ones are deleted in one batch,
+ * a failed one stays, to be received again and, after the queue's
+ * maxReceiveCount, moved to its dead-letter queue.
+ */
+class SqsRequestPoller {
+  private running: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly options: SqsRequestPollerOptions,
+  ) {}
+
+  start(handler: RequestHandler): void {
+    this.running ??= this.loop(handler);
+  }
+
+  /** Stops receiving, and resolves once the messages already received are handled. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  private async loop(handler: RequestHandler): Promise<void> {
+    let backoffMs = 0;
+    while (!this.abort.signal.aborted) {
+      let messages: Message[];
+      try {
+        const result = await this.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.options.queueUrl,
+            MaxNumberOfMessages: this.options.batchSize ?? 10,
+            WaitTimeSeconds: this.options.waitTimeSeconds ?? 20,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          }),
+          { abortSignal: this.abort.signal },
+        );
+        messages = result.Messages ?? [];
+        backoffMs = 0;
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        this.options.onReceiveError?.(error);
+        backoffMs = Math.min(30_000, Math.max(500, backoffMs * 2));
+        await new Promise((resolve) => setTimeout(resolve, backoffMs).unref());
+        continue;
+      }
+      await this.handle(messages, handler);
+    }
+  }
+
+  private async handle(messages: readonly Message[], handler: RequestHandler): Promise<void> {
+    const handled: Message[] = [];
+    await Promise.all(
+      messages.map(async (message) => {
+        try {
+          await handler(unwrapSns(message.Body ?? ''));
+          handled.push(message);
+        } catch (error) {
+          const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
+          this.options.onRejected?.(message.MessageId ?? '', receiveCount, error);
+        }
+      }),
+    );
+    if (handled.length === 0) return;
+    await this.client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: this.options.queueUrl,
+        Entries: handled.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+      }),
+    );
+  }
+}
+
+export type { RequestHandler, SqsRequestPollerOptions };
+export { SqsRequestPoller, unwrapSns };

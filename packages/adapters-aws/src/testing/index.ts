@@ -1,0 +1,2 @@
+export type { Emulators } from './emulators.js';
+export { startEmulators } from './emulators.js';

@@ -1,0 +1,89 @@
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
+import { waitFor } from '@herald/domain/testing';
+import { describe, expect, it } from 'vitest';
+import { SqsRequestPoller, unwrapSns } from '../src/sqs/index.js';
+import { receive, sqsClient, uniqueName } from './support/aws.js';
+
+describe('SqsRequestPoller (fauxqs)', () => {
+  it('hands each body to the handler, deletes what it handled, and leaves a rejected one for the DLQ', async () => {
+    const sqs = sqsClient();
+    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('herald-dlq') }));
+    const dlqArn = (
+      await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+      )
+    ).Attributes?.QueueArn;
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({
+        QueueName: uniqueName('herald-in'),
+        Attributes: {
+          VisibilityTimeout: '1',
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }),
+        },
+      }),
+    );
+    const queueUrl = QueueUrl as string;
+    const handled: string[] = [];
+    const rejected: [string, number][] = [];
+    const poller = new SqsRequestPoller(sqs, {
+      queueUrl,
+      waitTimeSeconds: 1,
+      onRejected: (id, count, error) => rejected.push([(error as Error).message, count]),
+    });
+    poller.start(async (body) => {
+      if (body.includes('bad')) throw new Error('malformed: users must be an array');
+      handled.push(body);
+    });
+
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"data":"good"}' }));
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"users":"bad","data":1}' }),
+    );
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({
+          Type: 'Notification',
+          TopicArn: 'arn:aws:sns:us-east-1:0:t',
+          Message: '{"data":"via sns"}',
+        }),
+      }),
+    );
+
+    const [dead] = await receive(sqs, dlq.QueueUrl as string)(1);
+    await poller.stop();
+
+    expect(handled.sort()).toEqual(['{"data":"good"}', '{"data":"via sns"}']);
+    expect(dead?.body).toBe('{"users":"bad","data":1}');
+    expect(rejected.map(([, count]) => count)).toEqual([1, 2]);
+    expect(rejected[0]?.[0]).toContain('malformed');
+  });
+
+  it('stops promptly, without waiting out its long poll', async () => {
+    const sqs = sqsClient();
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: uniqueName('herald-idle') }),
+    );
+    const poller = new SqsRequestPoller(sqs, { queueUrl: QueueUrl as string, waitTimeSeconds: 20 });
+    poller.start(async () => {});
+
+    const stopped = await Promise.race([
+      poller.stop().then(() => 'stopped'),
+      waitFor(() => undefined, { timeoutMs: 5000 }).catch(() => 'still polling'),
+    ]);
+
+    expect(stopped).toBe('stopped');
+  });
+
+  it('leaves plain bodies alone and unwraps SNS envelopes', () => {
+    expect(unwrapSns('{"data":1}')).toBe('{"data":1}');
+    expect(unwrapSns('{"Type":"Notification","TopicArn":"arn","Message":"{\\"data\\":2}"}')).toBe(
+      '{"data":2}',
+    );
+    expect(unwrapSns('{"TopicArn": broken')).toBe('{"TopicArn": broken');
+  });
+});
