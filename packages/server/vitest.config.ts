@@ -5,5 +5,6 @@ export default defineProject({
   ssr: { resolve: { conditions: ['@herald/source'] } },
   test: {
     include: ['tests/**/*.test.ts'],
+    globalSetup: ['tests/support/global-setup.ts'],
   },
 });

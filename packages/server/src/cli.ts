@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 import { Logger } from '@aws-lambda-powertools/logger';
+import { HttpKeySource } from '@herald/adapters-aws/keys';
 import { StaticKeySource, SystemClock } from '@herald/adapters-memory';
-import { ConfigurationError, type EventPublisher, TokenVerifier } from '@herald/domain';
+import {
+  ConfigurationError,
+  type EventPublisher,
+  type KeySource,
+  TokenVerifier,
+  ValidationError,
+} from '@herald/domain';
+import { awsAdapters } from './aws-wiring.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';
 import { createHeraldServer } from './herald-server.js';
@@ -12,9 +20,13 @@ const fail = (message: string): never => {
   process.exit(2);
 };
 
-const keySourceFor = (config: ServerConfig, devSecret: string | undefined) => {
+const keySourceFor = (config: ServerConfig, devSecret: string): KeySource => {
+  if (config.jwksUrl !== undefined)
+    return new HttpKeySource({ url: config.jwksUrl, format: 'jwks' });
+  if (config.x509Url !== undefined)
+    return new HttpKeySource({ url: config.x509Url, format: 'x509' });
   if (config.jwtPublicKey !== undefined) return StaticKeySource.fromPem(config.jwtPublicKey);
-  return StaticKeySource.fromSecret(config.jwtSecret ?? (devSecret as string));
+  return StaticKeySource.fromSecret(config.jwtSecret ?? devSecret);
 };
 
 const main = async (): Promise<void> => {
@@ -28,24 +40,39 @@ const main = async (): Promise<void> => {
     process.stdout.write(`${helpText()}\n`);
     return;
   }
-  const development = config.jwtSecret === undefined && config.jwtPublicKey === undefined;
+  const development = [config.jwtSecret, config.jwtPublicKey, config.jwksUrl, config.x509Url].every(
+    (setting) => setting === undefined,
+  );
   const dev = generateDevCredentials();
   const backendKey = config.backendKey ?? dev.backendKey;
   const logger = new Logger({ serviceName: 'herald', logLevel: config.logLevel });
   const clock = new SystemClock();
-  const verifier = new TokenVerifier(
-    keySourceFor(config, development ? dev.jwtSecret : undefined),
-    clock,
-    {
-      algorithms:
-        config.jwtAlgorithms ?? (config.jwtPublicKey === undefined ? ['HS256'] : ['RS256']),
-      ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
-      ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
-      userIdClaim: config.userIdClaim,
-      channelsClaim: config.channelsClaim,
-    },
-  );
-  const outputs: EventPublisher[] = [];
+  const symmetric = config.jwtSecret !== undefined || development;
+  const verifier = new TokenVerifier(keySourceFor(config, dev.jwtSecret), clock, {
+    algorithms: config.jwtAlgorithms ?? (symmetric ? ['HS256'] : ['RS256']),
+    ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
+    ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
+    userIdClaim: config.userIdClaim,
+    channelsClaim: config.channelsClaim,
+  });
+  let aws: ReturnType<typeof awsAdapters>;
+  try {
+    aws = awsAdapters(config, clock, {
+      onRejected: (messageId, receiveCount, error) =>
+        logger.error("notification request rejected; it stays for the queue's DLQ", {
+          messageId,
+          receiveCount,
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      onReceiveError: (error) =>
+        logger.warn('could not receive from the input queue; retrying', {
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+    });
+  } catch (error) {
+    return fail(error instanceof ConfigurationError ? error.message : String(error));
+  }
+  const outputs: EventPublisher[] = aws.output === undefined ? [] : [aws.output];
   if (config.webhookUrl !== undefined) {
     outputs.push(
       new WebhookEventPublisher({
@@ -63,6 +90,8 @@ const main = async (): Promise<void> => {
     backendKey,
     outputs,
     clock,
+    ...(aws.connectionStore === undefined ? {} : { connectionStore: aws.connectionStore }),
+    ...(aws.presenceStore === undefined ? {} : { presenceStore: aws.presenceStore }),
     idleTimeoutMs: config.idleTimeoutMs,
     maxConnectionAgeMs: config.maxConnectionAgeMs,
     rateLimitPerSecond: config.rateLimit,
@@ -75,13 +104,29 @@ const main = async (): Promise<void> => {
   } catch (error) {
     return fail(error instanceof ConfigurationError ? error.message : String(error));
   }
+  aws.inputPoller?.start(async (body) => {
+    let request: unknown;
+    try {
+      request = JSON.parse(body);
+    } catch {
+      throw new ValidationError('$', 'is not valid JSON');
+    }
+    await server.notify(request);
+  });
   const wsUrl = address.url.replace(/^http/, 'ws');
   const lines = [`Herald is listening on ${address.url} (WebSocket ${wsUrl}/${config.stage})`];
+  lines.push(
+    config.connectionsTable === undefined
+      ? 'State: in memory.'
+      : `State: DynamoDB tables ${config.connectionsTable} and ${config.presenceTable}.`,
+  );
+  if (config.inputQueueUrl !== undefined)
+    lines.push(`Polling notification requests from ${config.inputQueueUrl}.`);
   if (development) {
     const token = await signDevToken(dev.jwtSecret);
     lines.push(
       '',
-      'Development mode: in-memory state, a generated token secret and backend key.',
+      'Development mode: a generated token secret and backend key.',
       'Set HERALD_JWT_SECRET (or HERALD_JWT_PUBLIC_KEY) and HERALD_BACKEND_KEY for real use; see --help.',
       '',
       `Token for user "dev-user" (all channels, 12 h):\n  ${token}`,
@@ -103,13 +148,15 @@ const main = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    server.stop().then(
-      () => process.exit(0),
-      (error) => {
-        logger.error('shutdown failed', { error });
-        process.exit(1);
-      },
-    );
+    Promise.resolve(aws.inputPoller?.stop())
+      .then(() => server.stop())
+      .then(
+        () => process.exit(0),
+        (error) => {
+          logger.error('shutdown failed', { error });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

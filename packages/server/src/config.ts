@@ -56,6 +56,18 @@ const SETTINGS = {
       .includes('-----BEGIN', { message: 'must be a PEM public key or certificate' })
       .optional(),
   },
+  jwksUrl: {
+    flag: 'jwks-url',
+    env: 'HERALD_JWKS_URL',
+    help: 'HTTPS URL of the JWKS that verifies client tokens (cached per Cache-Control)',
+    schema: z.url({ protocol: /^https$/ }).optional(),
+  },
+  x509Url: {
+    flag: 'x509-url',
+    env: 'HERALD_X509_URL',
+    help: 'HTTPS URL of an x509 certificate map {kid: PEM}, as Firebase/Google securetoken publish',
+    schema: z.url({ protocol: /^https$/ }).optional(),
+  },
   jwtAlgorithms: {
     flag: 'jwt-algorithms',
     env: 'HERALD_JWT_ALGORITHMS',
@@ -103,6 +115,45 @@ const SETTINGS = {
     env: 'HERALD_WEBHOOK_SECRET',
     help: 'secret that signs webhook bodies (X-Herald-Signature: sha256=HMAC)',
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
+  },
+  connectionsTable: {
+    flag: 'connections-table',
+    env: 'HERALD_CONNECTIONS_TABLE',
+    help: 'DynamoDB connections table (with HERALD_PRESENCE_TABLE; default: state in memory)',
+    schema: z
+      .string()
+      .regex(/^[\w.-]{3,255}$/, 'a DynamoDB table name')
+      .optional(),
+  },
+  presenceTable: {
+    flag: 'presence-table',
+    env: 'HERALD_PRESENCE_TABLE',
+    help: 'DynamoDB presence table (with HERALD_CONNECTIONS_TABLE)',
+    schema: z
+      .string()
+      .regex(/^[\w.-]{3,255}$/, 'a DynamoDB table name')
+      .optional(),
+  },
+  outputTopicArn: {
+    flag: 'output-topic-arn',
+    env: 'HERALD_OUTPUT_TOPIC_ARN',
+    help: 'SNS topic for client "publish" messages and presence events',
+    schema: z
+      .string()
+      .regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+$/, 'an SNS topic ARN')
+      .optional(),
+  },
+  outputQueueUrl: {
+    flag: 'output-queue-url',
+    env: 'HERALD_OUTPUT_QUEUE_URL',
+    help: 'SQS queue for client "send" messages (and presence, without a topic)',
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+  },
+  inputQueueUrl: {
+    flag: 'input-queue-url',
+    env: 'HERALD_INPUT_QUEUE_URL',
+    help: "SQS queue of notification requests to poll (failed ones stay for the queue's DLQ)",
+    schema: z.url({ protocol: /^https?$/ }).optional(),
   },
   idleTimeoutMs: {
     flag: 'idle-timeout-ms',
@@ -193,10 +244,13 @@ const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv): ServerConf
     }
     config[name] = parsed.data;
   }
-  if (config.jwtSecret !== undefined && config.jwtPublicKey !== undefined) {
+  const keySources = ['jwtSecret', 'jwtPublicKey', 'jwksUrl', 'x509Url'].filter(
+    (name) => config[name] !== undefined,
+  );
+  if (keySources.length > 1) {
     throw new ConfigurationError(
-      'HERALD_JWT_SECRET / HERALD_JWT_PUBLIC_KEY',
-      'give one of them, not both',
+      'HERALD_JWT_SECRET / HERALD_JWT_PUBLIC_KEY / HERALD_JWKS_URL / HERALD_X509_URL',
+      'give one way to verify client tokens, not several',
     );
   }
   return config as ServerConfig;

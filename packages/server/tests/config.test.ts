@@ -65,6 +65,33 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes the AWS settings, and refuses a JWKS URL that is not https or several key sources', () => {
+    const config = loadConfig(['--connections-table', 'herald-connections'], {
+      HERALD_PRESENCE_TABLE: 'herald-presence',
+      HERALD_OUTPUT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:herald-out',
+      HERALD_INPUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/herald-in',
+      HERALD_JWKS_URL: 'https://issuer.example/.well-known/jwks.json',
+    });
+
+    expect(config).toMatchObject({
+      connectionsTable: 'herald-connections',
+      presenceTable: 'herald-presence',
+      outputTopicArn: 'arn:aws:sns:eu-west-1:123456789012:herald-out',
+    });
+    expect(configError([], { HERALD_JWKS_URL: 'http://issuer.example/jwks' }).setting).toContain(
+      'HERALD_JWKS_URL',
+    );
+    expect(configError([], { HERALD_OUTPUT_TOPIC_ARN: 'herald-out' }).setting).toContain(
+      'HERALD_OUTPUT_TOPIC_ARN',
+    );
+    expect(
+      configError([], {
+        HERALD_JWKS_URL: 'https://a.example/jwks',
+        HERALD_JWT_SECRET: 'x'.repeat(32),
+      }).setting,
+    ).toContain('HERALD_JWKS_URL');
+  });
+
   it('answers --help, and the help lists every setting', () => {
     expect(loadConfig(['--help'], {})).toBe('help');
     for (const setting of Object.values(SETTINGS)) {

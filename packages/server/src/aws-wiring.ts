@@ -1,0 +1,117 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbConnectionStore, DynamoDbPresenceStore } from '@herald/adapters-aws/dynamodb';
+import { SnsEventPublisher } from '@herald/adapters-aws/sns';
+import { SqsEventPublisher, SqsRequestPoller } from '@herald/adapters-aws/sqs';
+import {
+  type Clock,
+  ConfigurationError,
+  type ConnectionStore,
+  type EventPublisher,
+  type PresenceStore,
+  RoutedEventPublisher,
+} from '@herald/domain';
+
+/** Where the embedded server keeps state and talks to backends on AWS. Every field is optional. */
+interface AwsSettings {
+  /** DynamoDB tables, as the serverless stack creates them; both or neither. */
+  readonly connectionsTable?: string | undefined;
+  readonly presenceTable?: string | undefined;
+  /** Client `publish` messages and presence events go here. */
+  readonly outputTopicArn?: string | undefined;
+  /** Client `send` messages go here (and presence, when there is no topic). */
+  readonly outputQueueUrl?: string | undefined;
+  /** Notification requests are polled from here. */
+  readonly inputQueueUrl?: string | undefined;
+  readonly maxConnectionAgeMs?: number | undefined;
+}
+
+interface AwsAdapters {
+  readonly connectionStore?: ConnectionStore;
+  readonly presenceStore?: PresenceStore;
+  /** Routes client messages and presence to the topic and queue, as on the serverless stack. */
+  readonly output?: EventPublisher;
+  readonly inputPoller?: SqsRequestPoller;
+}
+
+/**
+ * The AWS adapters the settings ask for. SDK clients take region, credentials
+ * and endpoints the standard way (AWS_REGION, the provider chain,
+ * AWS_ENDPOINT_URL_DYNAMODB / _SNS / _SQS), so the same settings work against
+ * AWS and against local emulators.
+ */
+const awsAdapters = (
+  settings: AwsSettings,
+  clock: Clock,
+  hooks: {
+    readonly onRejected?: (messageId: string, receiveCount: number, error: unknown) => void;
+    readonly onReceiveError?: (error: unknown) => void;
+  } = {},
+): AwsAdapters => {
+  const { connectionsTable, presenceTable, outputTopicArn, outputQueueUrl, inputQueueUrl } =
+    settings;
+  if ((connectionsTable === undefined) !== (presenceTable === undefined)) {
+    throw new ConfigurationError(
+      'HERALD_CONNECTIONS_TABLE / HERALD_PRESENCE_TABLE',
+      'set both tables, or neither (to keep state in memory)',
+    );
+  }
+  const adapters: {
+    connectionStore?: ConnectionStore;
+    presenceStore?: PresenceStore;
+    output?: EventPublisher;
+    inputPoller?: SqsRequestPoller;
+  } = {};
+  if (connectionsTable !== undefined && presenceTable !== undefined) {
+    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    adapters.connectionStore = new DynamoDbConnectionStore(documents, clock, {
+      tableName: connectionsTable,
+      ...(settings.maxConnectionAgeMs === undefined
+        ? {}
+        : { maxConnectionAgeMs: settings.maxConnectionAgeMs }),
+    });
+    adapters.presenceStore = new DynamoDbPresenceStore(documents, clock, {
+      tableName: presenceTable,
+    });
+  }
+  // The SQS client sends to the host in a queue URL unless told otherwise; an
+  // endpoint set through the environment (LocalStack, fauxqs) must win.
+  const sqsEndpointSet =
+    (process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL) !== undefined;
+  const sqs =
+    outputQueueUrl !== undefined || inputQueueUrl !== undefined
+      ? new SQSClient(sqsEndpointSet ? { useQueueUrlAsEndpoint: false } : {})
+      : undefined;
+  const topic =
+    outputTopicArn === undefined
+      ? undefined
+      : new SnsEventPublisher(new SNSClient({}), { topicArn: outputTopicArn });
+  const queue =
+    outputQueueUrl === undefined || sqs === undefined
+      ? undefined
+      : new SqsEventPublisher(sqs, { queueUrl: outputQueueUrl });
+  if (topic !== undefined || queue !== undefined) {
+    const toQueue = [queue ?? topic].filter((p) => p !== undefined);
+    const toTopic = [topic ?? queue].filter((p) => p !== undefined);
+    adapters.output = new RoutedEventPublisher({
+      send: toQueue,
+      publish: toTopic,
+      presence: toTopic,
+    });
+  }
+  if (inputQueueUrl !== undefined && sqs !== undefined) {
+    adapters.inputPoller = new SqsRequestPoller(sqs, {
+      queueUrl: inputQueueUrl,
+      ...(hooks.onRejected === undefined ? {} : { onRejected: hooks.onRejected }),
+      ...(hooks.onReceiveError === undefined ? {} : { onReceiveError: hooks.onReceiveError }),
+    });
+  }
+  return adapters;
+};
+
+export type { AwsAdapters, AwsSettings };
+export { awsAdapters };

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { connectionsTableDefinition, presenceTableDefinition } from '@herald/adapters-aws/dynamodb';
+import { SystemClock } from '@herald/adapters-memory';
+import { waitFor } from '@herald/domain/testing';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import { awsAdapters } from '../src/aws-wiring.js';
+import { connect, startServer, token } from './helpers.js';
+
+const name = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** Reads and deletes messages from a queue until `count` have arrived. */
+const drain = (sqs: SQSClient, queueUrl: string) => {
+  const seen: { body: string; attributes: Record<string, string> }[] = [];
+  return (count: number) =>
+    waitFor(
+      async () => {
+        const { Messages = [] } = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        for (const m of Messages) {
+          seen.push({
+            body: m.Body ?? '',
+            attributes: Object.fromEntries(
+              Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+            ),
+          });
+        }
+        if (Messages.length > 0) {
+          await sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+            }),
+          );
+        }
+        return seen.length >= count ? [...seen] : undefined;
+      },
+      { timeoutMs: 10_000, what: `${count} message(s)` },
+    );
+};
+
+describe('Embedded server on the AWS adapters (DynamoDB Local, fauxqs)', () => {
+  const saved = { ...process.env };
+  beforeEach(() => {
+    // The standard SDK variables, exactly as a deployment would set them.
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+      AWS_SECRET_ACCESS_KEY: 'local-secret',
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+      AWS_ENDPOINT_URL_SNS: inject('fauxqsEndpoint'),
+      AWS_ENDPOINT_URL_SQS: inject('fauxqsEndpoint'),
+    });
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('keeps state in DynamoDB, forwards through SNS and SQS, and delivers requests polled from SQS', {
+    timeout: 30_000,
+  }, async () => {
+    const dynamo = new DynamoDBClient({ endpoint: inject('dynamoEndpoint') });
+    const sqs = new SQSClient({ endpoint: inject('fauxqsEndpoint') });
+    const sns = new SNSClient({ endpoint: inject('fauxqsEndpoint') });
+    const tables = { connections: name('conn'), presence: name('presence') };
+    await dynamo.send(new CreateTableCommand(connectionsTableDefinition(tables.connections)));
+    await dynamo.send(new CreateTableCommand(presenceTableDefinition(tables.presence)));
+    const queue = async (prefix: string) => {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name(prefix) }));
+      const arn = (
+        await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))
+      ).Attributes?.QueueArn;
+      return { url: QueueUrl as string, arn: arn as string };
+    };
+    const [input, output, topicQueue] = [
+      await queue('in'),
+      await queue('out'),
+      await queue('topic-sub'),
+    ];
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name('out-topic') }));
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: 'sqs',
+        Endpoint: topicQueue.arn,
+        Attributes: { RawMessageDelivery: 'true' },
+      }),
+    );
+    const aws = awsAdapters(
+      {
+        connectionsTable: tables.connections,
+        presenceTable: tables.presence,
+        outputTopicArn: TopicArn,
+        outputQueueUrl: output.url,
+        inputQueueUrl: input.url,
+      },
+      new SystemClock(),
+    );
+    const started = await startServer({
+      ...(aws.connectionStore ? { connectionStore: aws.connectionStore } : {}),
+      ...(aws.presenceStore ? { presenceStore: aws.presenceStore } : {}),
+      outputs: aws.output ? [aws.output] : [],
+    });
+    aws.inputPoller?.start(async (body) => {
+      const report = await started.server.notify(JSON.parse(body));
+    });
+    const fromTopic = drain(sqs, topicQueue.url);
+    const fromQueue = drain(sqs, output.url);
+
+    try {
+      const client = await connect(
+        `${started.wsUrl}/?authorization=${await token({ sub: 'aws-user' })}`,
+      );
+      const online = await fromTopic(1);
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: input.url,
+          MessageBody: '{"users":["aws-user"],"data":{"n":1}}',
+        }),
+      );
+      const delivered = await client.next(1);
+      client.send({ action: 'send', message: { to: 'queue' } });
+      client.send({ action: 'publish', message: { to: 'topic' } });
+      const sent = await fromQueue(1);
+      await client.close();
+      const topicMessages = await fromTopic(3);
+
+      expect(JSON.parse(online[0]?.body ?? '')).toMatchObject({
+        type: 'presence',
+        message: { user_id: 'aws-user', status: 'ONLINE' },
+      });
+      expect(delivered).toEqual(['{"n":1}']);
+      expect(JSON.parse(sent[0]?.body ?? '')).toEqual({ to: 'queue' });
+      expect(sent[0]?.attributes).toMatchObject({ user_id: 'aws-user', source: 'route.send' });
+      expect(topicMessages.map((m) => JSON.parse(m.body))).toEqual([
+        expect.objectContaining({ message: expect.objectContaining({ status: 'ONLINE' }) }),
+        { to: 'topic' },
+        expect.objectContaining({ message: expect.objectContaining({ status: 'OFFLINE' }) }),
+      ]);
+      expect(topicMessages[1]?.attributes).toMatchObject({ source: 'route.publish' });
+    } finally {
+      await aws.inputPoller?.stop();
+      await started.server.stop();
+    }
+  });
+
+  it('refuses one table without the other, naming both variables', () => {
+    expect(() => awsAdapters({ connectionsTable: 'only-this-one' }, new SystemClock())).toThrow(
+      /HERALD_CONNECTIONS_TABLE \/ HERALD_PRESENCE_TABLE/,
+    );
+  });
+});
