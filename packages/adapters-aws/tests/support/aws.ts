@@ -20,7 +20,8 @@ const LOCAL = {
 
 const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
-const dynamoClient = () => new DynamoDBClient({ ...LOCAL, endpoint: inject('dynamoEndpoint') });
+const dynamoClient = (endpoint = inject('dynamoEndpoint')) =>
+  new DynamoDBClient({ ...LOCAL, endpoint });
 
 const documentClient = (client = dynamoClient()) =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -55,8 +56,10 @@ import {
 import type { WireMessage } from '@herald/domain';
 import { waitFor } from '@herald/domain/testing';
 
-const sqsClient = () => new SQSClient({ ...LOCAL, endpoint: inject('fauxqsEndpoint') });
-const snsClient = () => new SNSClient({ ...LOCAL, endpoint: inject('fauxqsEndpoint') });
+// The SQS client would otherwise send to the host in each queue URL.
+const sqsClient = (endpoint = inject('fauxqsEndpoint')) =>
+  new SQSClient({ ...LOCAL, endpoint, useQueueUrlAsEndpoint: false });
+const snsClient = (endpoint = inject('fauxqsEndpoint')) => new SNSClient({ ...LOCAL, endpoint });
 
 const createQueue = async (sqs: SQSClient, fifo = false) => {
   const name = uniqueName('herald-q') + (fifo ? '.fifo' : '');

@@ -1,0 +1,158 @@
+// Measures the read and write capacity units each store operation consumes,
+// with ReturnConsumedCapacity, against DynamoDB Local:
+//
+//   pnpm --filter @herald/adapters-aws capacity
+//
+// Items are Herald's real ones (a connection with two channels, a presence
+// record with two devices). DynamoDB bills writes per 1 KB and reads per 4 KB
+// (eventually consistent reads at half), so these hold while items stay small.
+import { randomUUID } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  connectionsTableDefinition,
+  DynamoDbConnectionStore,
+  DynamoDbPresenceStore,
+  presenceTableDefinition,
+} from '@herald/adapters-aws/dynamodb';
+import { startEmulators } from '@herald/adapters-aws/testing';
+import { type ConnectionRecord, LIMITS } from '@herald/domain';
+
+const emulators = await startEmulators();
+try {
+  const client = new DynamoDBClient({
+    endpoint: emulators.dynamoEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const documents = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const connectionsTable = `capacity-connections-${randomUUID().slice(0, 8)}`;
+  const presenceTable = `capacity-presence-${randomUUID().slice(0, 8)}`;
+  await client.send(new CreateTableCommand(connectionsTableDefinition(connectionsTable)));
+  await client.send(new CreateTableCommand(presenceTableDefinition(presenceTable)));
+
+  interface Row {
+    calls: number;
+    table: number;
+    indexes: number;
+  }
+  const rows = new Map<string, Row>();
+  let current = '';
+  type Capacity = {
+    CapacityUnits?: number;
+    Table?: { CapacityUnits?: number };
+    GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+  };
+  const onCapacity = (_operation: string, capacity: readonly Capacity[]) => {
+    if (current === '') return;
+    const row = rows.get(current) ?? { calls: 0, table: 0, indexes: 0 };
+    for (const c of capacity) {
+      const indexes = Object.values(c.GlobalSecondaryIndexes ?? {}).reduce(
+        (sum, i) => sum + (i.CapacityUnits ?? 0),
+        0,
+      );
+      row.table += c.Table?.CapacityUnits ?? (c.CapacityUnits ?? 0) - indexes;
+      row.indexes += indexes;
+    }
+    row.calls++;
+    rows.set(current, row);
+  };
+  const clock = {
+    now: () => Date.now(),
+    sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+  };
+  const connections = new DynamoDbConnectionStore(documents, clock, {
+    tableName: connectionsTable,
+    onCapacity,
+  });
+  const presence = new DynamoDbPresenceStore(documents, clock, {
+    tableName: presenceTable,
+    onCapacity,
+  });
+  const measure = async (operation: string, run: () => Promise<unknown>) => {
+    current = operation;
+    await run();
+    current = '';
+  };
+  const now = Date.now();
+  const record = (id: string, userId: string): ConnectionRecord => ({
+    connectionId: id,
+    userId,
+    channels: [],
+    allowedChannels: ['room-1', 'room-2'],
+    connectedAt: now,
+    lastSeenAt: now,
+    expiresAt: now + LIMITS.idleTimeoutMs,
+  });
+  for (let i = 0; i < 50; i++) await connections.put(record(`fill-${i}`, `user-${i}`));
+  rows.clear();
+
+  await measure('connections: put (write)', () =>
+    connections.put(record('AbCdEfGhIjKlMnO=', 'alice')),
+  );
+  await measure('connections: get, strongly consistent (read)', () =>
+    connections.get('AbCdEfGhIjKlMnO='),
+  );
+  await measure('connections: touch (write)', () =>
+    connections.touch('AbCdEfGhIjKlMnO=', Date.now(), Date.now() + LIMITS.idleTimeoutMs),
+  );
+  await measure('connections: addChannel, one transaction (write)', () =>
+    connections.addChannel('AbCdEfGhIjKlMnO=', 'room-1'),
+  );
+  await connections.addChannel('AbCdEfGhIjKlMnO=', 'room-2');
+  await measure('connections: listByUser, 1 connection (read)', () =>
+    connections.listByUser('alice'),
+  );
+  await measure('connections: listByChannel, 1 member: query + batch get (read)', () =>
+    connections.listByChannel('room-1'),
+  );
+  await measure('connections: scan, 1 of 4 segments over 51 connections (read)', () =>
+    connections.scan({ segment: 0, totalSegments: 4 }),
+  );
+  await measure('connections: removeChannel, one transaction (write)', () =>
+    connections.removeChannel('AbCdEfGhIjKlMnO=', 'room-2'),
+  );
+  await measure('connections: delete, with 1 membership (write)', () =>
+    connections.delete('AbCdEfGhIjKlMnO='),
+  );
+
+  const user = (version: number) => ({
+    userId: 'alice',
+    version,
+    online: true,
+    connections: { 'AbCdEfGhIjKlMnO=': now + 7_200_000, 'PqRsTuVwXyZaBcD=': now + 7_200_000 },
+    departed: {},
+    lastSeenAt: now,
+    nextExpiryAt: now + 7_200_000,
+    pending: [],
+  });
+  await measure('presence: compareAndSet, create (write)', () =>
+    presence.compareAndSet(user(1), 0),
+  );
+  await measure('presence: get, strongly consistent (read)', () => presence.get('alice'));
+  await measure('presence: compareAndSet, update (write)', () =>
+    presence.compareAndSet(user(2), 1),
+  );
+  await measure('presence: getMany, 1 user (read)', () => presence.getMany(['alice']));
+  await measure('presence: listExpiring, 8 shard queries (read)', () =>
+    presence.listExpiring(now + 8_000_000, 100),
+  );
+
+  console.log('\nCapacity units per operation, DynamoDB Local (ReturnConsumedCapacity: INDEXES)');
+  console.log(
+    'Reads are RCU, writes WCU; a transaction costs twice its items; an index write is billed too.',
+  );
+  console.table(
+    [...rows].map(([operation, r]) => ({
+      operation,
+      requests: r.calls,
+      'table units': r.table,
+      'index units': r.indexes,
+      total: r.table + r.indexes,
+    })),
+  );
+} finally {
+  await emulators.stop();
+}
