@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  type CapacityListener,
   connectionsTableDefinition,
   DynamoDbConnectionStore,
   DynamoDbPresenceStore,
@@ -40,12 +41,7 @@ try {
   }
   const rows = new Map<string, Row>();
   let current = '';
-  type Capacity = {
-    CapacityUnits?: number;
-    Table?: { CapacityUnits?: number };
-    GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
-  };
-  const onCapacity = (_operation: string, capacity: readonly Capacity[]) => {
+  const onCapacity: CapacityListener = (_operation, capacity) => {
     if (current === '') return;
     const row = rows.get(current) ?? { calls: 0, table: 0, indexes: 0 };
     for (const c of capacity) {
