@@ -3,6 +3,7 @@ import {
   expectedTransitions,
   ManualClock,
   presenceScenarioArbitrary,
+  replayScenario,
   usersOnlineAt,
 } from '@herald/domain/testing';
 import fc from 'fast-check';
@@ -30,11 +31,7 @@ describe('PresenceTracker on DynamoDbPresenceStore (DynamoDB Local)', () => {
           },
         );
 
-        for (const delivery of scenario.deliveries) {
-          clock.set(delivery.at);
-          if (delivery.kind === 'sweep') await tracker.sweep();
-          else await tracker.record(delivery.fact);
-        }
+        await replayScenario(scenario, tracker, clock);
 
         const expected = expectedTransitions(scenario);
         for (const userId of scenario.users) {

@@ -3,7 +3,6 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -23,6 +22,7 @@ import {
   type ListOptions,
   type Page,
 } from '@herald/domain';
+import { batchGetItems } from './batch-get.js';
 import { type CapacityListener, capacityRequest, report } from './capacity.js';
 import { CONNECTIONS_USER_INDEX } from './table-definitions.js';
 
@@ -37,7 +37,6 @@ interface DynamoDbConnectionStoreOptions {
 type Item = Record<string, unknown>;
 
 const DEFAULT_PAGE = 500;
-const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 
 const connectionKey = (connectionId: string) => ({ pk: `conn#${connectionId}`, sk: 'conn' });
@@ -311,26 +310,17 @@ class DynamoDbConnectionStore implements ConnectionStore {
   }
 
   private async batchGet(connectionIds: readonly string[]): Promise<ConnectionRecord[]> {
-    const records: ConnectionRecord[] = [];
-    for (let i = 0; i < connectionIds.length; i += BATCH_GET_LIMIT) {
-      let keys: Item[] | undefined = connectionIds.slice(i, i + BATCH_GET_LIMIT).map(connectionKey);
-      for (let attempt = 0; keys !== undefined && keys.length > 0; attempt++) {
-        if (attempt > 0) await this.clock.sleep(Math.min(1000, 25 * 2 ** attempt));
-        const result = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: keys } },
-            ...capacityRequest(this.onCapacity),
-          }),
-        );
-        report(this.onCapacity, 'listByChannel (connections)', result.ConsumedCapacity);
-        for (const item of result.Responses?.[this.table] ?? []) {
-          const record = this.live(item);
-          if (record !== undefined) records.push(record);
-        }
-        keys = result.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
-      }
-    }
-    return records;
+    const items = await batchGetItems(
+      this.client,
+      this.clock,
+      this.table,
+      connectionIds.map(connectionKey),
+      {
+        listener: this.onCapacity,
+        operation: 'listByChannel (connections)',
+      },
+    );
+    return items.flatMap((item) => this.live(item) ?? []);
   }
 
   /** BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed. */

@@ -1,12 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Clock, PresenceRecord, PresenceStore } from '@herald/domain';
+import { batchGetItems } from './batch-get.js';
 import { type CapacityListener, capacityRequest, report } from './capacity.js';
 import { EXPIRY_SHARDS, PRESENCE_EXPIRY_INDEX } from './table-definitions.js';
 
@@ -17,8 +17,6 @@ interface DynamoDbPresenceStoreOptions {
 }
 
 type Item = Record<string, unknown>;
-
-const BATCH_GET_LIMIT = 100;
 
 /** Which expiry-index partition a user's item lives in. */
 const expiryShardOf = (userId: string): string => {
@@ -72,26 +70,12 @@ class DynamoDbPresenceStore implements PresenceStore {
   }
 
   async getMany(userIds: readonly string[]): Promise<readonly PresenceRecord[]> {
-    const unique = [...new Set(userIds)];
-    const records: PresenceRecord[] = [];
-    for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT) {
-      let keys: Item[] | undefined = unique
-        .slice(i, i + BATCH_GET_LIMIT)
-        .map((userId) => ({ userId }));
-      for (let attempt = 0; keys !== undefined && keys.length > 0; attempt++) {
-        if (attempt > 0) await this.clock.sleep(Math.min(1000, 25 * 2 ** attempt));
-        const result = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: keys } },
-            ...capacityRequest(this.onCapacity),
-          }),
-        );
-        report(this.onCapacity, 'getMany', result.ConsumedCapacity);
-        for (const item of result.Responses?.[this.table] ?? []) records.push(toRecord(item));
-        keys = result.UnprocessedKeys?.[this.table]?.Keys as Item[] | undefined;
-      }
-    }
-    return records;
+    const keys = [...new Set(userIds)].map((userId) => ({ userId }));
+    const items = await batchGetItems(this.client, this.clock, this.table, keys, {
+      listener: this.onCapacity,
+      operation: 'getMany',
+    });
+    return items.map(toRecord);
   }
 
   async compareAndSet(next: PresenceRecord, expectedVersion: number): Promise<boolean> {

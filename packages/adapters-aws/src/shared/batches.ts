@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { HeraldError, type OutboundEvent, toWireMessage, type WireMessage } from '@herald/domain';
+import { HeraldError, type OutboundEvent, toWireMessage } from '@herald/domain';
 
 /** SNS PublishBatch and SQS SendMessageBatch both take at most 10 entries. */
 const BATCH_LIMIT = 10;
@@ -17,47 +17,28 @@ class PublishError extends HeraldError {
   }
 }
 
-interface BatchEntry {
-  readonly id: string;
-  readonly message: WireMessage;
-  /** FIFO only: required when the destination has no content-based de-duplication. */
-  readonly deduplicationId: string;
+/** One batch entry's fields that SNS and SQS share; only the body's field name differs. */
+interface EntryFields {
+  readonly Id: string;
+  readonly body: string;
+  readonly MessageAttributes: Record<string, { DataType: 'String'; StringValue: string }>;
+  readonly MessageGroupId?: string;
+  readonly MessageDeduplicationId?: string;
 }
 
-const entriesOf = (events: readonly OutboundEvent[]): BatchEntry[] =>
-  events.map((event, index) => {
-    const message = toWireMessage(event);
-    return { id: String(index), message, deduplicationId: message.deduplicationId ?? randomUUID() };
-  });
-
-/**
- * Sends entries in batches of 10, and re-sends the entries a batch reports as
- * failed (throttling, internal errors) up to three times. What still fails is
- * reported in one PublishError, so the caller can retry or report it.
- */
-const sendInBatches = async (
-  destination: string,
-  entries: readonly BatchEntry[],
-  send: (batch: readonly BatchEntry[]) => Promise<readonly { id: string; reason: string }[]>,
-): Promise<void> => {
-  const failures: { id: string; reason: string }[] = [];
-  for (let i = 0; i < entries.length; i += BATCH_LIMIT) {
-    let batch = entries.slice(i, i + BATCH_LIMIT);
-    let failed: readonly { id: string; reason: string }[] = [];
-    for (let attempt = 0; attempt < ATTEMPTS && batch.length > 0; attempt++) {
-      failed = await send(batch);
-      const retry = new Set(failed.map((f) => f.id));
-      batch = batch.filter((entry) => retry.has(entry.id));
-    }
-    failures.push(...failed);
-  }
-  if (failures.length > 0) throw new PublishError(destination, failures);
-};
+/** A failed entry, as both batch APIs report it. */
+interface BatchFailure {
+  readonly Id?: string | undefined;
+  readonly Code?: string | undefined;
+  readonly Message?: string | undefined;
+}
 
 const isFifo = (name: string): boolean => name.endsWith('.fifo');
 
 /** Message attributes as both SNS and SQS take them: every one a String. */
-const stringAttributes = (attributes: Readonly<Record<string, string>>) =>
+const stringAttributes = (
+  attributes: Readonly<Record<string, string>>,
+): EntryFields['MessageAttributes'] =>
   Object.fromEntries(
     Object.entries(attributes).map(([name, value]) => [
       name,
@@ -65,5 +46,51 @@ const stringAttributes = (attributes: Readonly<Record<string, string>>) =>
     ]),
   );
 
-export type { BatchEntry };
-export { BATCH_LIMIT, entriesOf, isFifo, PublishError, sendInBatches, stringAttributes };
+const entriesOf = (events: readonly OutboundEvent[], fifo: boolean): EntryFields[] =>
+  events.map((event, index) => {
+    const message = toWireMessage(event);
+    return {
+      Id: String(index),
+      body: message.body,
+      MessageAttributes: stringAttributes(message.attributes),
+      ...(fifo
+        ? {
+            MessageGroupId: message.groupId,
+            MessageDeduplicationId: message.deduplicationId ?? randomUUID(),
+          }
+        : {}),
+    };
+  });
+
+/**
+ * Publishes events through a batch API: 10 per call, attributes as Strings, a
+ * group and de-duplication id on FIFO destinations. Entries a call reports as
+ * failed (throttling, internal errors) are re-sent up to three times; what
+ * still fails comes back as one PublishError naming the entries. `send` makes
+ * the one call that differs between SNS and SQS.
+ */
+const publishInBatches = async (
+  destination: string,
+  fifo: boolean,
+  events: readonly OutboundEvent[],
+  send: (entries: readonly EntryFields[]) => Promise<readonly BatchFailure[] | undefined>,
+): Promise<void> => {
+  const entries = entriesOf(events, fifo);
+  const failures: { id: string; reason: string }[] = [];
+  for (let i = 0; i < entries.length; i += BATCH_LIMIT) {
+    let batch = entries.slice(i, i + BATCH_LIMIT);
+    let failed: readonly BatchFailure[] = [];
+    for (let attempt = 0; attempt < ATTEMPTS && batch.length > 0; attempt++) {
+      failed = (await send(batch)) ?? [];
+      const retry = new Set(failed.map((f) => f.Id));
+      batch = batch.filter((entry) => retry.has(entry.Id));
+    }
+    failures.push(
+      ...failed.map((f) => ({ id: f.Id ?? '', reason: `${f.Code}: ${f.Message ?? ''}` })),
+    );
+  }
+  if (failures.length > 0) throw new PublishError(destination, failures);
+};
+
+export type { BatchFailure, EntryFields };
+export { BATCH_LIMIT, isFifo, PublishError, publishInBatches };

@@ -1,6 +1,6 @@
 import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { EventPublisher, OutboundEvent } from '@herald/domain';
-import { entriesOf, isFifo, sendInBatches, stringAttributes } from '../shared/batches.js';
+import { isFifo, publishInBatches } from '../shared/batches.js';
 
 interface SnsEventPublisherOptions {
   readonly topicArn: string;
@@ -22,29 +22,19 @@ class SnsEventPublisher implements EventPublisher {
     this.fifo = isFifo(options.topicArn);
   }
 
-  async publish(events: readonly OutboundEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await sendInBatches(`SNS topic ${this.options.topicArn}`, entriesOf(events), async (batch) => {
+  publish(events: readonly OutboundEvent[]): Promise<void> {
+    const { topicArn } = this.options;
+    return publishInBatches(`SNS topic ${topicArn}`, this.fifo, events, async (entries) => {
       const result = await this.client.send(
         new PublishBatchCommand({
-          TopicArn: this.options.topicArn,
-          PublishBatchRequestEntries: batch.map((entry) => ({
-            Id: entry.id,
-            Message: entry.message.body,
-            MessageAttributes: stringAttributes(entry.message.attributes),
-            ...(this.fifo
-              ? {
-                  MessageGroupId: entry.message.groupId,
-                  MessageDeduplicationId: entry.deduplicationId,
-                }
-              : {}),
+          TopicArn: topicArn,
+          PublishBatchRequestEntries: entries.map(({ body, ...entry }) => ({
+            ...entry,
+            Message: body,
           })),
         }),
       );
-      return (result.Failed ?? []).map((f) => ({
-        id: f.Id ?? '',
-        reason: `${f.Code}: ${f.Message ?? ''}`,
-      }));
+      return result.Failed;
     });
   }
 }

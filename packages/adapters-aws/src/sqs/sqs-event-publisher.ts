@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventPublisher, OutboundEvent } from '@herald/domain';
-import { entriesOf, isFifo, sendInBatches, stringAttributes } from '../shared/batches.js';
+import { isFifo, publishInBatches } from '../shared/batches.js';
 
 interface SqsEventPublisherOptions {
   readonly queueUrl: string;
@@ -21,29 +21,16 @@ class SqsEventPublisher implements EventPublisher {
     this.fifo = isFifo(options.queueUrl);
   }
 
-  async publish(events: readonly OutboundEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await sendInBatches(`SQS queue ${this.options.queueUrl}`, entriesOf(events), async (batch) => {
+  publish(events: readonly OutboundEvent[]): Promise<void> {
+    const { queueUrl } = this.options;
+    return publishInBatches(`SQS queue ${queueUrl}`, this.fifo, events, async (entries) => {
       const result = await this.client.send(
         new SendMessageBatchCommand({
-          QueueUrl: this.options.queueUrl,
-          Entries: batch.map((entry) => ({
-            Id: entry.id,
-            MessageBody: entry.message.body,
-            MessageAttributes: stringAttributes(entry.message.attributes),
-            ...(this.fifo
-              ? {
-                  MessageGroupId: entry.message.groupId,
-                  MessageDeduplicationId: entry.deduplicationId,
-                }
-              : {}),
-          })),
+          QueueUrl: queueUrl,
+          Entries: entries.map(({ body, ...entry }) => ({ ...entry, MessageBody: body })),
         }),
       );
-      return (result.Failed ?? []).map((f) => ({
-        id: f.Id ?? '',
-        reason: `${f.Code}: ${f.Message ?? ''}`,
-      }));
+      return result.Failed;
     });
   }
 }

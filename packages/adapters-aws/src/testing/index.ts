@@ -1,2 +1,2 @@
-export type { Emulators } from './emulators.js';
-export { startEmulators } from './emulators.js';
+export type { Emulators, ProvidingProject } from './emulators.js';
+export { provideEmulators, startEmulators } from './emulators.js';

@@ -1,5 +1,4 @@
-import type { TestProject } from 'vitest/node';
-import { startEmulators } from '../../src/testing/index.js';
+import { provideEmulators } from '../../src/testing/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,12 +7,7 @@ declare module 'vitest' {
   }
 }
 
-/** Starts the emulators once for the run; what it returns stops them at the end. */
-const setup = async (project: TestProject) => {
-  const emulators = await startEmulators();
-  project.provide('dynamoEndpoint', emulators.dynamoEndpoint);
-  project.provide('fauxqsEndpoint', emulators.fauxqsEndpoint);
-  return emulators.stop;
-};
+/** DynamoDB Local and fauxqs for the run; the teardown stops them. */
+const setup = provideEmulators;
 
 export { setup };

@@ -11,6 +11,7 @@ import {
   ManualClock,
   type PresenceScenario,
   presenceScenarioArbitrary,
+  replayScenario,
   usersOnlineAt,
 } from '@herald/domain/testing';
 import fc from 'fast-check';
@@ -58,11 +59,7 @@ describe('PresenceTracker', () => {
       fc.asyncProperty(presenceScenarioArbitrary(), async (scenario: PresenceScenario) => {
         const { clock, publisher, tracker } = setup(undefined, scenario.maxConnectionAgeMs);
 
-        for (const delivery of scenario.deliveries) {
-          clock.set(delivery.at);
-          if (delivery.kind === 'sweep') await tracker.sweep();
-          else await tracker.record(delivery.fact);
-        }
+        await replayScenario(scenario, tracker, clock);
 
         const expected = expectedTransitions(scenario);
         for (const userId of scenario.users) {

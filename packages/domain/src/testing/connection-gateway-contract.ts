@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConnectionGateway } from '../ports/connection-gateway.js';
+import { freshHarness } from './fresh-harness.js';
 
 /** A live connection opened through the harness, seen from the client side. */
 interface OpenedConnection {
@@ -21,15 +22,7 @@ const encode = (text: string) => new TextEncoder().encode(text);
 /** The behaviour every ConnectionGateway must have, driven through real (or simulated) clients. */
 const describeConnectionGatewayContract = (name: string, factory: GatewayHarnessFactory): void => {
   describe(`ConnectionGateway contract: ${name}`, () => {
-    let harness: GatewayHarness | undefined;
-    const setup = async () => {
-      harness = await factory();
-      return harness;
-    };
-    afterEach(async () => {
-      await harness?.dispose?.();
-      harness = undefined;
-    });
+    const setup = freshHarness(factory);
 
     it('delivers the posted bytes to the connection', async () => {
       const { gateway, open } = await setup();

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { OutboundEvent, WireMessage } from '../model/events.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
+import { freshHarness } from './fresh-harness.js';
 
 interface PublisherHarness {
   readonly publisher: EventPublisher;
@@ -37,15 +38,7 @@ const bodies = (messages: readonly WireMessage[]) => messages.map((m) => JSON.pa
 /** The behaviour every EventPublisher must have, checked on what the backends receive. */
 const describeEventPublisherContract = (name: string, factory: PublisherHarnessFactory): void => {
   describe(`EventPublisher contract: ${name}`, () => {
-    let harness: PublisherHarness | undefined;
-    const setup = async () => {
-      harness = await factory();
-      return harness;
-    };
-    afterEach(async () => {
-      await harness?.dispose?.();
-      harness = undefined;
-    });
+    const setup = freshHarness(factory);
 
     it('publishes a presence event in the Sumu shape', async () => {
       const { publisher, received } = await setup();

@@ -10,13 +10,15 @@ export type { ConnectionStoreFactory } from './connection-store-contract.js';
 export { describeConnectionStoreContract } from './connection-store-contract.js';
 export type { PublisherHarness, PublisherHarnessFactory } from './event-publisher-contract.js';
 export { describeEventPublisherContract } from './event-publisher-contract.js';
+export { freshHarness } from './fresh-harness.js';
 export type { KeySourceHarness, KeySourceHarnessFactory } from './key-source-contract.js';
 export { describeKeySourceContract } from './key-source-contract.js';
 export { ManualClock } from './manual-clock.js';
-export type { Delivery, PresenceScenario, Session } from './presence-scenarios.js';
+export type { Delivery, PresenceScenario, ScenarioTracker, Session } from './presence-scenarios.js';
 export {
   expectedTransitions,
   presenceScenarioArbitrary,
+  replayScenario,
   usersOnlineAt,
 } from './presence-scenarios.js';
 export type { PresenceStoreFactory } from './presence-store-contract.js';

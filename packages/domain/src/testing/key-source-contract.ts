@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KeySourceError } from '../errors.js';
 import type { KeySet, KeySource } from '../ports/key-source.js';
+import { freshHarness } from './fresh-harness.js';
 
 interface KeySourceHarness {
   readonly source: KeySource;
@@ -20,15 +21,7 @@ const kids = (set: KeySet) => set.keys.map((k) => k.kid).sort();
 /** The behaviour every KeySource must have. */
 const describeKeySourceContract = (name: string, factory: KeySourceHarnessFactory): void => {
   describe(`KeySource contract: ${name}`, () => {
-    let harness: KeySourceHarness | undefined;
-    const setup = async () => {
-      harness = await factory();
-      return harness;
-    };
-    afterEach(async () => {
-      await harness?.dispose?.();
-      harness = undefined;
-    });
+    const setup = freshHarness(factory);
 
     it('loads the keys its origin serves', async () => {
       const { source, initialKids } = await setup();
@@ -50,8 +43,9 @@ const describeKeySourceContract = (name: string, factory: KeySourceHarnessFactor
     });
 
     it('rejects with KeySourceError when its origin fails', async () => {
-      const { source } = await setup();
-      await harness?.break();
+      const harness = await setup();
+      await harness.break();
+      const { source } = harness;
 
       await expect(source.load({ refresh: true })).rejects.toBeInstanceOf(KeySourceError);
     });

@@ -164,3 +164,25 @@ const expectedTransitions = (
 
 export type { Delivery, PresenceScenario, Session };
 export { expectedTransitions, presenceScenarioArbitrary, usersOnlineAt };
+
+/** What replayScenario drives: a PresenceTracker, or anything shaped like one. */
+interface ScenarioTracker {
+  record(fact: PresenceFact): Promise<unknown>;
+  sweep(): Promise<unknown>;
+}
+
+/** Delivers a scenario's facts and sweeps to a tracker, one at a time, moving the clock to each. */
+const replayScenario = async (
+  scenario: PresenceScenario,
+  tracker: ScenarioTracker,
+  clock: { set(epochMs: number): void },
+): Promise<void> => {
+  for (const delivery of scenario.deliveries) {
+    clock.set(delivery.at);
+    if (delivery.kind === 'sweep') await tracker.sweep();
+    else await tracker.record(delivery.fact);
+  }
+};
+
+export type { ScenarioTracker };
+export { replayScenario };

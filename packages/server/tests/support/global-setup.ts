@@ -1,5 +1,4 @@
-import { startEmulators } from '@herald/adapters-aws/testing';
-import type { TestProject } from 'vitest/node';
+import { provideEmulators } from '@herald/adapters-aws/testing';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,12 +7,7 @@ declare module 'vitest' {
   }
 }
 
-/** DynamoDB Local and fauxqs for the tests that run the server on AWS adapters. */
-const setup = async (project: TestProject) => {
-  const emulators = await startEmulators();
-  project.provide('dynamoEndpoint', emulators.dynamoEndpoint);
-  project.provide('fauxqsEndpoint', emulators.fauxqsEndpoint);
-  return emulators.stop;
-};
+/** DynamoDB Local and fauxqs for the run; the teardown stops them. */
+const setup = provideEmulators;
 
 export { setup };
