@@ -38,6 +38,8 @@ export {
   parseNotificationRequest,
   parseNotificationRequestText,
 } from './parsing/notification-request-parser.js';
+export type { ConnectRequest, PresentedToken, TokenCarrier } from './parsing/token-carriers.js';
+export { presentedToken } from './parsing/token-carriers.js';
 export type { Clock } from './ports/clock.js';
 export type {
   ConnectionGateway,

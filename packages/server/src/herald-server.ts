@@ -39,7 +39,7 @@ import {
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { bearerOf, isLoopback, keyMatches, readBody, sendJson } from './http-io.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
-import { presentedToken } from './token-carriers.js';
+import { presentedTokenOf } from './token-carriers.js';
 import { type LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
 
 interface HeraldServerOptions {
@@ -200,7 +200,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/' && url.pathname !== `/${stage}`)
       return rejectUpgrade(socket, 404, 'Not Found');
-    const presented = presentedToken(request, url);
+    const presented = presentedTokenOf(request, url);
     if (presented.token === undefined) return rejectUpgrade(socket, 401, 'Unauthorized');
     const verdict = await options.verifier.verify(presented.token);
     if (!verdict.ok) {

@@ -1,52 +1,22 @@
 import type { IncomingMessage } from 'node:http';
+import { type PresentedToken, presentedToken } from '@herald/domain';
 
-/** Where a client's token was found. */
-type TokenCarrier = 'query:authorization' | 'query:token' | 'header' | 'subprotocol';
-
-interface PresentedToken {
-  readonly token: string | undefined;
-  readonly carrier: TokenCarrier | undefined;
-  /**
-   * The one subprotocol to echo, when the client offered any. Browsers fail a
-   * connection whose offer gets no answer, so the server always picks one: the
-   * first offered protocol that is not the token, else the token offer itself.
-   */
-  readonly protocol: string | undefined;
-}
-
-const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
-
-const offeredProtocols = (request: IncomingMessage): string[] =>
-  (request.headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
-
-/**
- * Finds the client's token, in DESIGN.md's order: the `authorization` query
- * parameter, the `token` query parameter, an `Authorization: Bearer` header,
- * or a `Sec-WebSocket-Protocol` offer shaped like a JWT (so browsers can keep
- * it out of URLs: `new WebSocket(url, ['herald', token])`).
- */
-const presentedToken = (request: IncomingMessage, url: URL): PresentedToken => {
-  const offers = offeredProtocols(request);
-  const tokenOffer = offers.find((p) => JWT_SHAPE.test(p));
-  const protocol =
-    offers.length === 0 ? undefined : (offers.find((p) => p !== tokenOffer) ?? tokenOffer);
-  const fromQuery = (name: string) => url.searchParams.get(name) ?? undefined;
-  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-  const found: [string | undefined, TokenCarrier][] = [
-    [fromQuery('authorization'), 'query:authorization'],
-    [fromQuery('token'), 'query:token'],
-    [bearer, 'header'],
-    [tokenOffer, 'subprotocol'],
-  ];
-  const [token, carrier] = found.find(([value]) => value !== undefined && value.length > 0) ?? [
-    undefined,
-    undefined,
-  ];
-  return { token, carrier, protocol };
+/** The token a WebSocket upgrade request presents, by the domain's carrier rules. */
+const presentedTokenOf = (request: IncomingMessage, url: URL): PresentedToken => {
+  const header = (name: string) => {
+    const value = request.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  return presentedToken({
+    query: {
+      authorization: url.searchParams.get('authorization') ?? undefined,
+      token: url.searchParams.get('token') ?? undefined,
+    },
+    headers: {
+      authorization: header('authorization'),
+      'sec-websocket-protocol': header('sec-websocket-protocol'),
+    },
+  });
 };
 
-export type { PresentedToken, TokenCarrier };
-export { presentedToken };
+export { presentedTokenOf };

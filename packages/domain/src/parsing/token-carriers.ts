@@ -1,0 +1,52 @@
+/** Where a client's token was found. */
+type TokenCarrier = 'query:authorization' | 'query:token' | 'header' | 'subprotocol';
+
+interface PresentedToken {
+  readonly token: string | undefined;
+  readonly carrier: TokenCarrier | undefined;
+  /**
+   * The one subprotocol to echo, when the client offered any. Browsers fail a
+   * connection whose offer gets no answer, so one is always chosen: the first
+   * offered protocol that is not the token, else the token offer itself.
+   */
+  readonly protocol: string | undefined;
+}
+
+/** A connect request as both API Gateway and the embedded server see it; header names in lower case. */
+interface ConnectRequest {
+  readonly query: Readonly<Record<string, string | undefined>>;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+}
+
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
+
+/**
+ * Finds the client's token, in DESIGN.md's order: the `authorization` query
+ * parameter, the `token` query parameter, an `Authorization: Bearer` header,
+ * or a `Sec-WebSocket-Protocol` offer shaped like a JWT (so browsers can keep
+ * it out of URLs: `new WebSocket(url, ['herald', token])`).
+ */
+const presentedToken = ({ query, headers }: ConnectRequest): PresentedToken => {
+  const offers = (headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  const tokenOffer = offers.find((p) => JWT_SHAPE.test(p));
+  const protocol =
+    offers.length === 0 ? undefined : (offers.find((p) => p !== tokenOffer) ?? tokenOffer);
+  const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
+  const found: [string | undefined, TokenCarrier][] = [
+    [query.authorization, 'query:authorization'],
+    [query.token, 'query:token'],
+    [bearer, 'header'],
+    [tokenOffer, 'subprotocol'],
+  ];
+  const [token, carrier] = found.find(([value]) => value !== undefined && value.length > 0) ?? [
+    undefined,
+    undefined,
+  ];
+  return { token, carrier, protocol };
+};
+
+export type { ConnectRequest, PresentedToken, TokenCarrier };
+export { presentedToken };
