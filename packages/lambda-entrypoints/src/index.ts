@@ -1,2 +1,20 @@
-// Filled by a later issue; the package exists so the workspace layout is complete.
-export {};
+// The handlers' factories and the composition root, for tests and for other
+// composition (the local API Gateway emulation). Lambda runs src/entries/*.
+export { bindAwsAdapters } from './composition/aws-adapters.js';
+export type { AdapterBinder, GatewayFor, Services } from './composition/container.js';
+export { createContainer, servicesOf } from './composition/container.js';
+export type { ShardMessage, ShardQueue } from './composition/shard-queue.js';
+export { isShardMessage, SqsShardQueue } from './composition/shard-queue.js';
+export { TOKENS } from './composition/tokens.js';
+export type { LambdaConfig } from './config.js';
+export { loadConfig, requireSetting } from './config.js';
+export { makeAuthorizerHandler } from './handlers/authorizer.js';
+export { makeClientActionHandler } from './handlers/client-actions.js';
+export { makeConnectHandler, makeDisconnectHandler } from './handlers/connection-lifecycle.js';
+export {
+  makeNotificationsHandler,
+  makeRequestHandler,
+  makeTopicNotificationsHandler,
+} from './handlers/notifications.js';
+export { makePresenceHandler, makePresenceQueryHandler } from './handlers/presence.js';
+export type { WebSocketEvent } from './handlers/websocket-event.js';

@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  type Clock,
+  type ConnectionGateway,
+  ConnectionRegistry,
+  type ConnectionStore,
+  type EventPublisher,
+  type KeySource,
+  NotificationFanout,
+  type PresenceStore,
+  PresenceTracker,
+  TokenVerifier,
+} from '@herald/domain';
+import { Container } from 'inversify';
+import { type LambdaConfig, requireSetting } from '../config.js';
+import type { ShardQueue } from './shard-queue.js';
+import { TOKENS } from './tokens.js';
+
+/** Binds the ports: AWS adapters in Lambda, memory adapters in tests. */
+type AdapterBinder = (container: Container, config: LambdaConfig) => void;
+
+type GatewayFor = (endpoint: string) => ConnectionGateway;
+
+/**
+ * The composition root: the only place that knows which adapter serves which
+ * port. Services are plain domain classes built by `toResolvedValue`
+ * factories, so the domain carries no decorators. Everything is a singleton,
+ * resolved once per Lambda container at init.
+ */
+const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Container => {
+  const container = new Container({ defaultScope: 'Singleton' });
+  container.bind(TOKENS.Config).toConstantValue(config);
+  container.bind(TOKENS.Logger).toConstantValue(new Logger({ serviceName: 'herald' }));
+  bindAdapters(container, config);
+  container.bind(TOKENS.TokenVerifier).toResolvedValue(
+    (keys: KeySource, clock: Clock) =>
+      new TokenVerifier(keys, clock, {
+        algorithms:
+          config.HERALD_JWT_ALGORITHMS ?? (config.HERALD_JWT_SECRET ? ['HS256'] : ['RS256']),
+        ...(config.HERALD_JWT_ISSUER ? { issuer: config.HERALD_JWT_ISSUER } : {}),
+        ...(config.HERALD_JWT_AUDIENCE ? { audience: config.HERALD_JWT_AUDIENCE } : {}),
+        userIdClaim: config.HERALD_USER_ID_CLAIM,
+        channelsClaim: config.HERALD_CHANNELS_CLAIM,
+      }),
+    [TOKENS.KeySource, TOKENS.Clock],
+  );
+  container.bind(TOKENS.ConnectionRegistry).toResolvedValue(
+    (store: ConnectionStore, clock: Clock) =>
+      new ConnectionRegistry(store, clock, {
+        idleTimeoutMs: config.HERALD_IDLE_TIMEOUT_MS,
+        maxConnectionAgeMs: config.HERALD_MAX_CONNECTION_AGE_MS,
+      }),
+    [TOKENS.ConnectionStore, TOKENS.Clock],
+  );
+  container.bind(TOKENS.PresenceTracker).toResolvedValue(
+    (store: PresenceStore, publisher: EventPublisher, clock: Clock) =>
+      new PresenceTracker(store, publisher, clock, {
+        maxConnectionAgeMs: config.HERALD_MAX_CONNECTION_AGE_MS,
+      }),
+    [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock],
+  );
+  container.bind(TOKENS.NotificationFanout).toResolvedValue(
+    (registry: ConnectionRegistry, gatewayFor: GatewayFor, clock: Clock) =>
+      new NotificationFanout(
+        registry,
+        gatewayFor(requireSetting(config, 'HERALD_MANAGEMENT_ENDPOINT')),
+        clock,
+        {
+          broadcastShards: config.HERALD_BROADCAST_SHARDS,
+          concurrency: config.HERALD_FANOUT_CONCURRENCY,
+        },
+      ),
+    [TOKENS.ConnectionRegistry, TOKENS.GatewayFor, TOKENS.Clock],
+  );
+  return container;
+};
+
+/** What the handlers are built from; each handler takes only what it uses. */
+interface Services {
+  readonly config: LambdaConfig;
+  readonly logger: Logger;
+  readonly verifier: () => TokenVerifier;
+  readonly registry: () => ConnectionRegistry;
+  readonly tracker: () => PresenceTracker;
+  readonly fanout: () => NotificationFanout;
+  readonly publisher: () => EventPublisher;
+  readonly gatewayFor: () => GatewayFor;
+  readonly shardQueue: () => ShardQueue;
+}
+
+/** Accessors over a container; a handler's entry calls the ones it needs, once, at init. */
+const servicesOf = (container: Container): Services => ({
+  config: container.get(TOKENS.Config),
+  logger: container.get(TOKENS.Logger),
+  verifier: () => container.get(TOKENS.TokenVerifier),
+  registry: () => container.get(TOKENS.ConnectionRegistry),
+  tracker: () => container.get(TOKENS.PresenceTracker),
+  fanout: () => container.get(TOKENS.NotificationFanout),
+  publisher: () => container.get(TOKENS.EventPublisher),
+  gatewayFor: () => container.get(TOKENS.GatewayFor),
+  shardQueue: () => container.get(TOKENS.ShardQueue),
+});
+
+export type { AdapterBinder, GatewayFor, Services };
+export { createContainer, servicesOf };

@@ -1,0 +1,23 @@
+/**
+ * Service identifiers of the composition root. `Symbol.for`, so that a test
+ * container and the production one agree on them across module copies.
+ */
+const TOKENS = {
+  Config: Symbol.for('herald.Config'),
+  Clock: Symbol.for('herald.Clock'),
+  Logger: Symbol.for('herald.Logger'),
+  ConnectionStore: Symbol.for('herald.ConnectionStore'),
+  PresenceStore: Symbol.for('herald.PresenceStore'),
+  EventPublisher: Symbol.for('herald.EventPublisher'),
+  KeySource: Symbol.for('herald.KeySource'),
+  /** `(endpoint) => ConnectionGateway`, one gateway (and its sockets) per endpoint. */
+  GatewayFor: Symbol.for('herald.GatewayFor'),
+  /** Enqueues broadcast shard messages. */
+  ShardQueue: Symbol.for('herald.ShardQueue'),
+  TokenVerifier: Symbol.for('herald.TokenVerifier'),
+  ConnectionRegistry: Symbol.for('herald.ConnectionRegistry'),
+  PresenceTracker: Symbol.for('herald.PresenceTracker'),
+  NotificationFanout: Symbol.for('herald.NotificationFanout'),
+} as const;
+
+export { TOKENS };

@@ -1,0 +1,75 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type ConnectionStreamRecord, presenceFactsOf } from '@herald/adapters-aws/dynamodb';
+import type { PresenceTracker, UserPresence } from '@herald/domain';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  Context,
+  DynamoDBBatchResponse,
+  DynamoDBRecord,
+  DynamoDBStreamEvent,
+} from 'aws-lambda';
+
+interface PresenceDeps {
+  readonly tracker: PresenceTracker;
+  readonly logger: Logger;
+  readonly maxConnectionAgeMs: number;
+}
+
+/**
+ * The connections table's stream consumer: each record's facts drive
+ * PresenceTracker, which publishes ONLINE/OFFLINE. Facts are a set, so a
+ * redelivered record changes nothing; a failed record is reported alone.
+ */
+const makePresenceHandler = ({ tracker, logger, maxConnectionAgeMs }: PresenceDeps) => {
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+  return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
+    processPartialResponse(
+      event,
+      async (record: DynamoDBRecord) => {
+        for (const fact of presenceFactsOf(record as ConnectionStreamRecord, maxConnectionAgeMs)) {
+          const events = await tracker.record(fact);
+          for (const e of events) logger.info('presence', { userId: e.userId, status: e.status });
+        }
+      },
+      processor,
+      // A stream's records are in order per item; handled in parallel, a
+      // REMOVE could overtake its own INSERT.
+      { context, processInParallel: false, throwOnFullBatchFailure: false },
+    );
+};
+
+const MAX_USERS = 100;
+
+/** `GET /presence?userIds=a,b` on the HTTP API (IAM-authorised by default). */
+const makePresenceQueryHandler =
+  ({ tracker }: { readonly tracker: PresenceTracker }) =>
+  async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
+    const userIds = (event.queryStringParameters?.userIds ?? '')
+      .split(',')
+      .filter((id) => id.length > 0);
+    if (userIds.length === 0 || userIds.length > MAX_USERS) {
+      return {
+        statusCode: 400,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          error: {
+            code: 'bad_request',
+            field: 'userIds',
+            message: `userIds: give 1 to ${MAX_USERS} comma-separated ids`,
+          },
+        }),
+      };
+    }
+    const users: readonly UserPresence[] = await tracker.query(userIds);
+    return {
+      statusCode: 200,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        users: users.map((u) => ({ ...u, lastSeenAt: u.lastSeenAt ?? null })),
+      }),
+    };
+  };
+
+export { makePresenceHandler, makePresenceQueryHandler };
