@@ -1,6 +1,12 @@
 // The handlers' factories and the composition root, for tests and for other
 // composition (the local API Gateway emulation). Lambda runs src/entries/*.
 export { bindAwsAdapters } from './composition/aws-adapters.js';
+export { bindDynamoDbStores } from './composition/bind-dynamodb.js';
+export { bindGateways } from './composition/bind-gateways.js';
+export { bindKeySource } from './composition/bind-keys.js';
+export { bindOutputs } from './composition/bind-outputs.js';
+export { bindShardQueue } from './composition/bind-shard-queue.js';
+export { bindClock, binders } from './composition/binders.js';
 export type { AdapterBinder, GatewayFor, Services } from './composition/container.js';
 export { createContainer, servicesOf } from './composition/container.js';
 export type { ShardMessage, ShardQueue } from './composition/shard-queue.js';

@@ -1,13 +1,13 @@
 import { loadConfig } from '../config.js';
-import { bindAwsAdapters } from './aws-adapters.js';
+import type { AdapterBinder } from './container.js';
 import { createContainer, type Services, servicesOf } from './container.js';
 
 /**
- * The services of this Lambda container: configuration validated and the
- * container built once, when the entry module is first imported (init).
+ * This Lambda container's services: configuration validated and the container
+ * built once, when the entry module is imported (init), with the adapter
+ * groups the entry names.
  */
-const lambdaServices: Services = servicesOf(
-  createContainer(loadConfig(process.env), bindAwsAdapters),
-);
+const lambdaServices = (bindAdapters: AdapterBinder): Services =>
+  servicesOf(createContainer(loadConfig(process.env), bindAdapters));
 
 export { lambdaServices };

@@ -1,5 +1,9 @@
-import { lambdaServices as services } from '../composition/lambda-services.js';
+import { bindKeySource } from '../composition/bind-keys.js';
+import { bindClock, binders } from '../composition/binders.js';
+import { lambdaServices } from '../composition/lambda-services.js';
 import { makeAuthorizerHandler } from '../handlers/authorizer.js';
+
+const services = lambdaServices(binders(bindClock, bindKeySource));
 
 /** $connect REQUEST authorizer. */
 const handler = makeAuthorizerHandler({ verifier: services.verifier(), logger: services.logger });

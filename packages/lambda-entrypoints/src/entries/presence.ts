@@ -1,5 +1,10 @@
-import { lambdaServices as services } from '../composition/lambda-services.js';
+import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
+import { bindOutputs } from '../composition/bind-outputs.js';
+import { bindClock, binders } from '../composition/binders.js';
+import { lambdaServices } from '../composition/lambda-services.js';
 import { makePresenceHandler } from '../handlers/presence.js';
+
+const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutputs));
 
 /** The connections table's stream consumer. */
 const handler = makePresenceHandler({

@@ -1,0 +1,32 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDbConnectionStore, DynamoDbPresenceStore } from '@herald/adapters-aws/dynamodb';
+import type { Clock } from '@herald/domain';
+import type { Container } from 'inversify';
+import { type LambdaConfig, requireSetting } from '../config.js';
+import { TOKENS } from './tokens.js';
+
+/** The connection and presence stores on DynamoDB; the client is made when a store is first resolved. */
+const bindDynamoDbStores = (container: Container, config: LambdaConfig): void => {
+  const documents = () =>
+    DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+  container.bind(TOKENS.ConnectionStore).toResolvedValue(
+    (clock: Clock) =>
+      new DynamoDbConnectionStore(documents(), clock, {
+        tableName: requireSetting(config, 'HERALD_CONNECTIONS_TABLE'),
+        maxConnectionAgeMs: config.HERALD_MAX_CONNECTION_AGE_MS,
+      }),
+    [TOKENS.Clock],
+  );
+  container.bind(TOKENS.PresenceStore).toResolvedValue(
+    (clock: Clock) =>
+      new DynamoDbPresenceStore(documents(), clock, {
+        tableName: requireSetting(config, 'HERALD_PRESENCE_TABLE'),
+      }),
+    [TOKENS.Clock],
+  );
+};
+
+export { bindDynamoDbStores };

@@ -1,0 +1,18 @@
+import { HttpKeySource } from '@herald/adapters-aws/keys';
+import { StaticKeySource } from '@herald/adapters-memory';
+import type { Container } from 'inversify';
+import { type LambdaConfig, requireSetting } from '../config.js';
+import { TOKENS } from './tokens.js';
+
+/** Where token keys come from: a JWKS or x509 map URL, else the shared secret. */
+const bindKeySource = (container: Container, config: LambdaConfig): void => {
+  container.bind(TOKENS.KeySource).toResolvedValue(() => {
+    if (config.HERALD_JWKS_URL)
+      return new HttpKeySource({ url: config.HERALD_JWKS_URL, format: 'jwks' });
+    if (config.HERALD_X509_URL)
+      return new HttpKeySource({ url: config.HERALD_X509_URL, format: 'x509' });
+    return StaticKeySource.fromSecret(requireSetting(config, 'HERALD_JWT_SECRET'));
+  });
+};
+
+export { bindKeySource };

@@ -1,0 +1,20 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Container } from 'inversify';
+import { type LambdaConfig, requireSetting } from '../config.js';
+import { SqsShardQueue } from './shard-queue.js';
+import { TOKENS } from './tokens.js';
+
+/** Broadcast shards go back to the notifications queue. */
+const bindShardQueue = (container: Container, config: LambdaConfig): void => {
+  container
+    .bind(TOKENS.ShardQueue)
+    .toResolvedValue(
+      () =>
+        new SqsShardQueue(
+          new SQSClient({}),
+          requireSetting(config, 'HERALD_NOTIFICATIONS_QUEUE_URL'),
+        ),
+    );
+};
+
+export { bindShardQueue };

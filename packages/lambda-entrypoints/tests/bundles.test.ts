@@ -1,0 +1,80 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const BUNDLES = fileURLToPath(new URL('../dist-bundles/', import.meta.url));
+const PRELOAD = fileURLToPath(new URL('./no-network.mjs', import.meta.url));
+
+/** What a deployed function's environment holds, and no AWS credentials at all. */
+const ENV = {
+  PATH: process.env.PATH ?? '',
+  HOME: mkdtempSync(join(tmpdir(), 'herald-cold-')),
+  AWS_REGION: 'eu-west-1',
+  HERALD_JWT_SECRET: 'cold-import-secret-of-at-least-32-bytes',
+  HERALD_CONNECTIONS_TABLE: 'herald-connections',
+  HERALD_PRESENCE_TABLE: 'herald-presence',
+  HERALD_OUTPUT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:herald-out',
+  HERALD_NOTIFICATIONS_QUEUE_URL:
+    'https://sqs.eu-west-1.amazonaws.com/123456789012/herald-notifications',
+  HERALD_MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
+};
+
+const bundles = () => {
+  if (!existsSync(BUNDLES))
+    throw new Error(
+      `${BUNDLES} is missing: run "pnpm run build" first (the README's test command does)`,
+    );
+  return readdirSync(BUNDLES, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name);
+};
+
+describe('Lambda bundles', () => {
+  it('each cold-imports in a fresh Node process, with no AWS credentials, without a network call', async () => {
+    const names = bundles();
+    expect(names.sort()).toEqual([
+      'actions',
+      'authorizer',
+      'connect',
+      'disconnect',
+      'notifications',
+      'notifications-topic',
+      'presence',
+      'presence-query',
+    ]);
+
+    for (const name of names) {
+      const probe = `const m = await import(${JSON.stringify(join(BUNDLES, name, 'index.mjs'))});
+        console.log(JSON.stringify({ handler: typeof m.handler, network: globalThis.__networkAttempts }));`;
+      const { stdout } = await run(
+        process.execPath,
+        ['--import', PRELOAD, '--input-type=module', '-e', probe],
+        { env: ENV },
+      );
+
+      expect({ name, ...JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') }).toEqual({
+        name,
+        handler: 'function',
+        network: [],
+      });
+    }
+  });
+
+  it('fails at init naming the variable when configuration is bad', async () => {
+    const [name] = bundles();
+    const probe = `await import(${JSON.stringify(join(BUNDLES, name ?? 'connect', 'index.mjs'))});`;
+
+    const failure = run(process.execPath, ['--input-type=module', '-e', probe], {
+      env: { ...ENV, HERALD_BROADCAST_SHARDS: 'lots' },
+    });
+
+    await expect(failure).rejects.toMatchObject({
+      stderr: expect.stringContaining('HERALD_BROADCAST_SHARDS'),
+    });
+  });
+});
