@@ -37,7 +37,8 @@ import {
   ValidationError,
 } from '@herald/domain';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
-import { bearerOf, isLoopback, keyMatches, readBody, sendJson } from './http-io.js';
+import { bearerOf, keyMatches, readBody, sendJson } from './http-io.js';
+import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 import { presentedTokenOf } from './token-carriers.js';
 import { type LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
@@ -95,7 +96,6 @@ const MAX_PRESENCE_QUERY = 100;
 const LIVE = Symbol('herald.connection');
 type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
-const MANAGEMENT_ROUTE = /^(?:\/[^/]+)?\/@connections\/([^/]+)$/;
 
 /** API Gateway-style connection ids: 16 characters of base64. */
 const newConnectionId = (): string => randomBytes(11).toString('base64').slice(0, 15).concat('=');
@@ -471,70 +471,11 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     });
   };
 
-  const awsError = (response: ServerResponse, status: number, type: string, message: string) =>
-    sendJson(response, status, { message }, { 'x-amzn-errortype': type });
-
-  /** API Gateway's management API, so `ApiGatewayManagementApiClient` works against this server unchanged. */
-  const managementRoute = async (
+  const managementRoute = (
     request: IncomingMessage,
     response: ServerResponse,
     connectionId: string,
-  ) => {
-    if (
-      managementApi === 'off' ||
-      (managementApi === 'loopback' && !isLoopback(request.socket.remoteAddress))
-    ) {
-      return awsError(
-        response,
-        403,
-        'ForbiddenException',
-        'the management API answers only on loopback',
-      );
-    }
-    switch (request.method) {
-      case 'POST': {
-        let data: Buffer;
-        try {
-          data = await readBody(request, LIMITS.maxMessageBytes);
-        } catch (error) {
-          if (!(error instanceof PayloadTooLargeError)) throw error;
-          return awsError(response, 413, 'PayloadTooLargeException', error.message);
-        }
-        const outcome = gateway.post(connectionId, data);
-        if (outcome === 'delivered') return sendJson(response, 200, undefined);
-        if (outcome === 'throttled')
-          return awsError(
-            response,
-            429,
-            'LimitExceededException',
-            'the client is not reading fast enough',
-          );
-        return awsError(response, 410, 'GoneException', `connection ${connectionId} is gone`);
-      }
-      case 'GET': {
-        const info = await gateway.get(connectionId);
-        if (info === undefined)
-          return awsError(response, 410, 'GoneException', `connection ${connectionId} is gone`);
-        return sendJson(response, 200, {
-          connectedAt: new Date(info.connectedAt).toISOString(),
-          lastActiveAt: new Date(info.lastActiveAt).toISOString(),
-          identity: { sourceIp: info.sourceIp ?? '', userAgent: info.userAgent ?? '' },
-        });
-      }
-      case 'DELETE':
-        if ((await gateway.disconnect(connectionId)) === 'gone') {
-          return awsError(response, 410, 'GoneException', `connection ${connectionId} is gone`);
-        }
-        return sendJson(response, 204, undefined);
-      default:
-        return sendJson(
-          response,
-          405,
-          { message: 'Method Not Allowed' },
-          { allow: 'GET, POST, DELETE' },
-        );
-    }
-  };
+  ) => serveManagementApi(request, response, connectionId, { gateway, access: managementApi });
 
   // ---- lifecycle ----------------------------------------------------------
 

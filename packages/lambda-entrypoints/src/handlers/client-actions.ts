@@ -16,6 +16,8 @@ interface ClientActionDeps {
   readonly publisher: EventPublisher;
   readonly gatewayFor: (endpoint: string) => ConnectionGateway;
   readonly logger: Logger;
+  /** The management endpoint, when not the one the event's domain and stage imply (a local emulation). */
+  readonly managementEndpoint?: string | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -26,10 +28,10 @@ const encoder = new TextEncoder();
  * posted back through the management API, and the connection stays open.
  */
 const makeClientActionHandler =
-  ({ registry, publisher, gatewayFor, logger }: ClientActionDeps) =>
+  ({ registry, publisher, gatewayFor, logger, managementEndpoint: configured }: ClientActionDeps) =>
   async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
     const { connectionId, domainName, stage } = event.requestContext;
-    const gateway = gatewayFor(managementEndpoint({ domainName, stage }));
+    const gateway = gatewayFor(configured ?? managementEndpoint({ domainName, stage }));
     const reply = (body: unknown) =>
       gateway.post(connectionId, encoder.encode(JSON.stringify(body)));
     const replyError = (error: HeraldError) =>
