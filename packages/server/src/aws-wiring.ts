@@ -4,7 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbConnectionStore, DynamoDbPresenceStore } from '@herald/adapters-aws/dynamodb';
 import { SnsEventPublisher } from '@herald/adapters-aws/sns';
-import { SqsEventPublisher, SqsRequestPoller } from '@herald/adapters-aws/sqs';
+import { SqsEventPublisher, SqsRequestPoller, sqsClientOptions } from '@herald/adapters-aws/sqs';
 import {
   type Clock,
   ConfigurationError,
@@ -78,13 +78,9 @@ const awsAdapters = (
       tableName: presenceTable,
     });
   }
-  // The SQS client sends to the host in a queue URL unless told otherwise; an
-  // endpoint set through the environment (LocalStack, fauxqs) must win.
-  const sqsEndpointSet =
-    (process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL) !== undefined;
   const sqs =
     outputQueueUrl !== undefined || inputQueueUrl !== undefined
-      ? new SQSClient(sqsEndpointSet ? { useQueueUrlAsEndpoint: false } : {})
+      ? new SQSClient(sqsClientOptions())
       : undefined;
   const topic =
     outputTopicArn === undefined

@@ -1,4 +1,5 @@
 export { PublishError } from '../shared/batches.js';
+export { sqsClientOptions } from './sqs-client-options.js';
 export type { SqsEventPublisherOptions } from './sqs-event-publisher.js';
 export { SqsEventPublisher } from './sqs-event-publisher.js';
 export type { RequestHandler, SqsRequestPollerOptions } from './sqs-request-poller.js';

@@ -1,7 +1,7 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SnsEventPublisher } from '@herald/adapters-aws/sns';
-import { SqsEventPublisher } from '@herald/adapters-aws/sqs';
+import { SqsEventPublisher, sqsClientOptions } from '@herald/adapters-aws/sqs';
 import { type EventPublisher, RoutedEventPublisher } from '@herald/domain';
 import type { Container } from 'inversify';
 import type { LambdaConfig } from '../config.js';
@@ -14,7 +14,9 @@ const bindOutputs = (container: Container, config: LambdaConfig): void => {
       ? new SnsEventPublisher(new SNSClient({}), { topicArn: config.HERALD_OUTPUT_TOPIC_ARN })
       : undefined;
     const queue = config.HERALD_OUTPUT_QUEUE_URL
-      ? new SqsEventPublisher(new SQSClient({}), { queueUrl: config.HERALD_OUTPUT_QUEUE_URL })
+      ? new SqsEventPublisher(new SQSClient(sqsClientOptions()), {
+          queueUrl: config.HERALD_OUTPUT_QUEUE_URL,
+        })
       : undefined;
     const toQueue: EventPublisher[] = [queue ?? topic].filter((p) => p !== undefined);
     const toTopic: EventPublisher[] = [topic ?? queue].filter((p) => p !== undefined);

@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { sqsClientOptions } from '@herald/adapters-aws/sqs';
 import type { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
 import { SqsShardQueue } from './shard-queue.js';
@@ -11,7 +12,7 @@ const bindShardQueue = (container: Container, config: LambdaConfig): void => {
     .toResolvedValue(
       () =>
         new SqsShardQueue(
-          new SQSClient({}),
+          new SQSClient(sqsClientOptions()),
           requireSetting(config, 'HERALD_NOTIFICATIONS_QUEUE_URL'),
         ),
     );

@@ -1,0 +1,58 @@
+import {
+  bindAwsAdapters,
+  createContainer,
+  loadConfig,
+  makeAuthorizerHandler,
+  makeClientActionHandler,
+  makeConnectHandler,
+  makeDisconnectHandler,
+  makeNotificationsHandler,
+  makePresenceHandler,
+  servicesOf,
+} from '@herald/lambda-entrypoints';
+import type { LambdaHandlers } from './lambda-emulation.js';
+
+/**
+ * Herald's Lambda handlers, composed exactly as the deployed functions
+ * compose them (the same container and AWS adapters), with the environment
+ * given and the emulation's own management endpoint.
+ */
+const lambdaHandlers = (env: NodeJS.ProcessEnv, managementEndpoint: string): LambdaHandlers => {
+  const services = servicesOf(
+    createContainer(
+      loadConfig({ ...env, HERALD_MANAGEMENT_ENDPOINT: managementEndpoint }),
+      bindAwsAdapters,
+    ),
+  );
+  const { logger } = services;
+  return {
+    authorizer: makeAuthorizerHandler({ verifier: services.verifier(), logger }),
+    connect: makeConnectHandler({
+      registry: services.registry(),
+      logger,
+    }) as LambdaHandlers['connect'],
+    disconnect: makeDisconnectHandler({
+      registry: services.registry(),
+      logger,
+    }) as LambdaHandlers['disconnect'],
+    actions: makeClientActionHandler({
+      registry: services.registry(),
+      publisher: services.publisher(),
+      gatewayFor: services.gatewayFor(),
+      logger,
+      managementEndpoint,
+    }) as LambdaHandlers['actions'],
+    notifications: makeNotificationsHandler({
+      fanout: services.fanout(),
+      shardQueue: services.shardQueue(),
+      logger,
+    }),
+    presence: makePresenceHandler({
+      tracker: services.tracker(),
+      logger,
+      maxConnectionAgeMs: services.config.HERALD_MAX_CONNECTION_AGE_MS,
+    }),
+  };
+};
+
+export { lambdaHandlers };
