@@ -22,6 +22,7 @@ import type {
   Context,
   DynamoDBBatchResponse,
   DynamoDBStreamEvent,
+  SNSEvent,
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
@@ -42,6 +43,8 @@ interface LambdaHandlers {
   /** ping, send, publish, subscribe, unsubscribe and $default. */
   readonly actions: WebSocketHandler;
   readonly notifications?: (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+  /** The input topic's subscriber. */
+  readonly notificationsTopic?: (event: SNSEvent, context: Context) => Promise<void>;
   readonly presence?: (
     event: DynamoDBStreamEvent,
     context: Context,
@@ -66,6 +69,12 @@ interface LambdaEmulationOptions {
     readonly queueUrl: string;
     readonly batchSize?: number;
   };
+  /**
+   * The input topic's Lambda subscription, emulated through a queue subscribed
+   * to the topic without raw delivery: each SNS envelope read from it is handed
+   * over as an SNS event, and deleted once the handler has succeeded.
+   */
+  readonly notificationsTopic?: { readonly client: SQSClient; readonly queueUrl: string };
   /** The DynamoDB Streams event source of the presence handler. */
   readonly connectionsStream?: {
     readonly client: DynamoDBStreamsClient;
@@ -332,6 +341,55 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
     }
   };
 
+  const pollTopic = async (source: NonNullable<LambdaEmulationOptions['notificationsTopic']>) => {
+    const context = lambdaContext('herald-notifications-topic');
+    while (!abort.signal.aborted) {
+      try {
+        const { Messages = [] } = await source.client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: source.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
+          { abortSignal: abort.signal },
+        );
+        for (const message of Messages) {
+          if (handlers?.notificationsTopic === undefined) continue;
+          const envelope = JSON.parse(message.Body ?? '{}') as {
+            Message?: string;
+            MessageId?: string;
+            TopicArn?: string;
+          };
+          try {
+            await handlers.notificationsTopic(
+              {
+                Records: [
+                  {
+                    EventSource: 'aws:sns',
+                    EventVersion: '1.0',
+                    EventSubscriptionArn: `${envelope.TopicArn}:local`,
+                    Sns: { ...envelope, Message: envelope.Message ?? '' },
+                  },
+                ],
+              } as unknown as SNSEvent,
+              context,
+            );
+            await source.client.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: source.queueUrl,
+                Entries: [{ Id: '0', ReceiptHandle: message.ReceiptHandle }],
+              }),
+            );
+          } catch (error) {
+            onError('notifications-topic', error);
+          }
+        }
+      } catch (error) {
+        if (!abort.signal.aborted) onError('notifications-topic', error);
+      }
+    }
+  };
+
   const pollStream = async (source: NonNullable<LambdaEmulationOptions['connectionsStream']>) => {
     const context = lambdaContext('herald-presence');
     const iterators = new Map<string, string | undefined>();
@@ -414,6 +472,7 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
       handlers = options.handlers({ url, managementEndpoint: `${url}/${stage}` });
       if (options.notificationsQueue) pollers.push(pollNotifications(options.notificationsQueue));
       if (options.connectionsStream) pollers.push(pollStream(options.connectionsStream));
+      if (options.notificationsTopic) pollers.push(pollTopic(options.notificationsTopic));
       return { url, wsUrl: `ws://${domainName}/${stage}`, port: address.port };
     },
     async stop() {

@@ -8,6 +8,7 @@ import {
   makeDisconnectHandler,
   makeNotificationsHandler,
   makePresenceHandler,
+  makeTopicNotificationsHandler,
   servicesOf,
 } from '@herald/lambda-entrypoints';
 import type { LambdaHandlers } from './lambda-emulation.js';
@@ -43,6 +44,11 @@ const lambdaHandlers = (env: NodeJS.ProcessEnv, managementEndpoint: string): Lam
       managementEndpoint,
     }) as LambdaHandlers['actions'],
     notifications: makeNotificationsHandler({
+      fanout: services.fanout(),
+      shardQueue: services.shardQueue(),
+      logger,
+    }),
+    notificationsTopic: makeTopicNotificationsHandler({
       fanout: services.fanout(),
       shardQueue: services.shardQueue(),
       logger,

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  PublishCommand,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -72,6 +77,8 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
   let wsUrl = '';
   let sqs: SQSClient;
   let notificationsQueue = '';
+  let inputTopicArn = '';
+  let snsClient: SNSClient;
   let outputs: ReturnType<typeof collector>;
   let presence: ReturnType<typeof collector>;
 
@@ -115,6 +122,17 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
         Attributes: { RawMessageDelivery: 'true' },
       }),
     );
+    const inputTopicQueue = await queue('in-topic-sub');
+    const inputTopic = await sns.send(new CreateTopicCommand({ Name: name('in-topic') }));
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn: inputTopic.TopicArn,
+        Protocol: 'sqs',
+        Endpoint: inputTopicQueue.arn,
+      }),
+    );
+    inputTopicArn = inputTopic.TopicArn as string;
+    snsClient = sns;
     notificationsQueue = notifications.url;
     outputs = collector(sqs, output.url);
     presence = collector(sqs, topicQueue.url);
@@ -130,6 +148,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     emulation = createLambdaEmulation({
       handlers: ({ managementEndpoint }) => lambdaHandlers(env, managementEndpoint),
       notificationsQueue: { client: sqs, queueUrl: notifications.url },
+      notificationsTopic: { client: sqs, queueUrl: inputTopicQueue.url },
       connectionsStream: {
         client: new DynamoDBStreamsClient({ endpoint: inject('dynamoEndpoint') }),
         streamArn: created.TableDescription?.LatestStreamArn as string,
@@ -189,6 +208,20 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     );
 
     expect(await client.next(1)).toEqual(['{"hello":"sumu"}']);
+    await client.close();
+  });
+
+  it('delivers a request published to the input topic', async () => {
+    const client = await device('topic-user');
+
+    await snsClient.send(
+      new PublishCommand({
+        TopicArn: inputTopicArn,
+        Message: '{"userId":"topic-user","data":{"via":"sns"}}',
+      }),
+    );
+
+    expect(await client.next(1)).toEqual(['{"via":"sns"}']);
     await client.close();
   });
 
