@@ -13,6 +13,7 @@ import { awsAdapters } from './aws-wiring.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';
 import { createHeraldServer } from './herald-server.js';
+import { startLambdaMode } from './lambda-cli.js';
 import { WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
 
 const fail = (message: string): never => {
@@ -38,6 +39,19 @@ const main = async (): Promise<void> => {
   }
   if (config === 'help') {
     process.stdout.write(`${helpText()}\n`);
+    return;
+  }
+  if (config.lambda) {
+    const logger = new Logger({ serviceName: 'herald', logLevel: config.logLevel });
+    let emulation: Awaited<ReturnType<typeof startLambdaMode>>;
+    try {
+      emulation = await startLambdaMode(config, logger);
+    } catch (error) {
+      return fail(error instanceof ConfigurationError ? error.message : String(error));
+    }
+    const stop = () => emulation.stop().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     return;
   }
   const development = [config.jwtSecret, config.jwtPublicKey, config.jwksUrl, config.x509Url].every(

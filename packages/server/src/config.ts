@@ -188,7 +188,10 @@ const SETTINGS = {
 } as const satisfies Record<string, Setting>;
 
 type SettingName = keyof typeof SETTINGS;
-type ServerConfig = { readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
+type ServerConfig = { readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> } & {
+  /** Run the Lambda handlers behind a local API Gateway emulation instead of the embedded server. */
+  readonly lambda: boolean;
+};
 
 const helpText = (): string => {
   const rows = Object.values(SETTINGS).map(
@@ -204,6 +207,8 @@ const helpText = (): string => {
     '',
     `  ${'flag'.padEnd(24)} ${'environment variable'.padEnd(29)} meaning`,
     ...rows,
+    `  --${'lambda'.padEnd(22)} ${'HERALD_LAMBDA=1'.padEnd(29)} run the Lambda handlers behind a local API Gateway (needs the tables,`,
+    `  ${''.padEnd(24)} ${''.padEnd(29)} HERALD_NOTIFICATIONS_QUEUE_URL, and AWS_ENDPOINT_URL_* for emulators)`,
     '  --help                   show this text',
   ].join('\n');
 };
@@ -220,6 +225,7 @@ const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv): ServerConf
       args: [...argv],
       options: {
         help: { type: 'boolean', short: 'h' },
+        lambda: { type: 'boolean' },
         ...Object.fromEntries(
           Object.values(SETTINGS).map((s: Setting) => [s.flag, { type: 'string' as const }]),
         ),
@@ -231,6 +237,7 @@ const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv): ServerConf
     throw new ConfigurationError('arguments', `${(error as Error).message} (see --help)`);
   }
   if (flags.help) return 'help';
+  const lambda = flags.lambda === true || env.HERALD_LAMBDA === '1' || env.HERALD_LAMBDA === 'true';
   const config: Record<string, unknown> = {};
   for (const [name, setting] of Object.entries(SETTINGS) as [SettingName, Setting][]) {
     const raw = flags[setting.flag] ?? env[setting.env];
@@ -253,7 +260,7 @@ const loadConfig = (argv: readonly string[], env: NodeJS.ProcessEnv): ServerConf
       'give one way to verify client tokens, not several',
     );
   }
-  return config as ServerConfig;
+  return { ...config, lambda } as ServerConfig;
 };
 
 const SECRET_SETTINGS: readonly string[] = ['jwtSecret', 'backendKey', 'webhookSecret'];

@@ -394,18 +394,29 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
     const context = lambdaContext('herald-presence');
     const iterators = new Map<string, string | undefined>();
     let pending: ReturnType<typeof asLambdaRecord>[] = [];
-    const { StreamDescription } = await source.client.send(
-      new DescribeStreamCommand({ StreamArn: source.streamArn }),
-    );
-    for (const shard of StreamDescription?.Shards ?? []) {
-      const { ShardIterator } = await source.client.send(
-        new GetShardIteratorCommand({
-          StreamArn: source.streamArn,
-          ShardId: shard.ShardId,
-          ShardIteratorType: 'LATEST',
-        }),
+    const openShards = async () => {
+      const { StreamDescription } = await source.client.send(
+        new DescribeStreamCommand({ StreamArn: source.streamArn }),
       );
-      iterators.set(shard.ShardId ?? '', ShardIterator);
+      for (const shard of StreamDescription?.Shards ?? []) {
+        const { ShardIterator } = await source.client.send(
+          new GetShardIteratorCommand({
+            StreamArn: source.streamArn,
+            ShardId: shard.ShardId,
+            ShardIteratorType: 'LATEST',
+          }),
+        );
+        iterators.set(shard.ShardId ?? '', ShardIterator);
+      }
+    };
+    // Until the stream can be read, say why and try again, rather than stop the process.
+    while (!abort.signal.aborted && iterators.size === 0) {
+      try {
+        await openShards();
+      } catch (error) {
+        onError('presence (opening the stream)', error);
+        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      }
     }
     while (!abort.signal.aborted) {
       try {

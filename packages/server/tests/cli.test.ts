@@ -1,10 +1,15 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { connectionsTableDefinition, presenceTableDefinition } from '@herald/adapters-aws/dynamodb';
 import { waitFor } from '@herald/domain/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { connect } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const WSCAT = createRequire(import.meta.url).resolve('wscat/bin/wscat');
@@ -74,6 +79,87 @@ describe('herald CLI', () => {
     expect(await herald.exited).toBe(0);
     wscat.child.stdin?.end();
     await wscat.exited;
+  });
+
+  it('runs the Lambda handlers behind a local API Gateway with --lambda', {
+    timeout: 30_000,
+  }, async () => {
+    requireBuild();
+    const aws = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+      AWS_SECRET_ACCESS_KEY: 'local-secret',
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+      AWS_ENDPOINT_URL_SNS: inject('fauxqsEndpoint'),
+      AWS_ENDPOINT_URL_SQS: inject('fauxqsEndpoint'),
+    };
+    const suffix = randomUUID().slice(0, 8);
+    const dynamo = new DynamoDBClient({
+      region: aws.AWS_REGION,
+      endpoint: aws.AWS_ENDPOINT_URL_DYNAMODB,
+      credentials: {
+        accessKeyId: aws.AWS_ACCESS_KEY_ID,
+        secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
+      },
+    });
+    const sqs = new SQSClient({
+      region: aws.AWS_REGION,
+      endpoint: aws.AWS_ENDPOINT_URL_SQS,
+      useQueueUrlAsEndpoint: false,
+      credentials: {
+        accessKeyId: aws.AWS_ACCESS_KEY_ID,
+        secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
+      },
+    });
+    await dynamo.send(new CreateTableCommand(connectionsTableDefinition(`cli-conn-${suffix}`)));
+    await dynamo.send(new CreateTableCommand(presenceTableDefinition(`cli-presence-${suffix}`)));
+    const { QueueUrl } = await sqs.send(
+      new CreateQueueCommand({ QueueName: `cli-notifications-${suffix}` }),
+    );
+    const herald = launch(CLI, ['--lambda', '--port', '0'], {
+      ...aws,
+      HERALD_CONNECTIONS_TABLE: `cli-conn-${suffix}`,
+      HERALD_PRESENCE_TABLE: `cli-presence-${suffix}`,
+      HERALD_NOTIFICATIONS_QUEUE_URL: QueueUrl as string,
+    });
+    children.push(herald.child);
+    const banner = await waitFor(
+      () => (herald.output.stdout.includes('wscat -c') ? herald.output.stdout : undefined),
+      {
+        timeoutMs: 15_000,
+        what: 'the --lambda banner',
+      },
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}\nstdout: ${herald.output.stdout}\nstderr: ${herald.output.stderr}`,
+      );
+    });
+    const wsUrl = /wscat -c "([^"]+)"/.exec(banner)?.[1] as string;
+
+    const client = await connect(wsUrl);
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl,
+        MessageBody: '{"users":["dev-user"],"data":{"from":"lambda"}}',
+      }),
+    );
+
+    const received = await client.next(1).catch((error: Error) => {
+      throw new Error(
+        `${error.message}\nherald said: ${herald.output.stdout}${herald.output.stderr}`,
+      );
+    });
+    expect(received).toEqual(['{"from":"lambda"}']);
+    herald.child.kill('SIGTERM');
+    expect(await herald.exited).toBe(0);
+  });
+
+  it('explains what --lambda needs when it is missing', async () => {
+    requireBuild();
+    const herald = launch(CLI, ['--lambda']);
+
+    expect(await herald.exited).toBe(2);
+    expect(herald.output.stderr).toContain('HERALD_CONNECTIONS_TABLE');
   });
 
   it('prints --help listing every option', async () => {
