@@ -25,6 +25,10 @@ const SCHEMA = z.object({
   /** The WebSocket API's management endpoint, for handlers that post outside a WebSocket event. */
   HERALD_MANAGEMENT_ENDPOINT: z.url().optional(),
   HERALD_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** A Secrets Manager secret (ARN or name) holding the HMAC secret; read at first use. */
+  HERALD_JWT_SECRET_ARN: z.string().min(1).optional(),
+  /** An SSM SecureString parameter holding the HMAC secret; read at first use. */
+  HERALD_JWT_SECRET_PARAMETER: z.string().min(1).optional(),
   HERALD_JWKS_URL: z.url({ protocol: /^https$/ }).optional(),
   HERALD_X509_URL: z.url({ protocol: /^https$/ }).optional(),
   HERALD_JWT_ALGORITHMS: list.optional(),
@@ -53,9 +57,13 @@ const loadConfig = (env: NodeJS.ProcessEnv): LambdaConfig => {
     const name = String(issue?.path[0] ?? 'environment');
     throw new ConfigurationError(name, issue?.message ?? 'is invalid');
   }
-  const keys = ['HERALD_JWT_SECRET', 'HERALD_JWKS_URL', 'HERALD_X509_URL'].filter(
-    (name) => present[name] !== undefined,
-  );
+  const keys = [
+    'HERALD_JWT_SECRET',
+    'HERALD_JWT_SECRET_ARN',
+    'HERALD_JWT_SECRET_PARAMETER',
+    'HERALD_JWKS_URL',
+    'HERALD_X509_URL',
+  ].filter((name) => present[name] !== undefined);
   if (keys.length > 1) {
     throw new ConfigurationError(
       keys.join(' / '),

@@ -37,7 +37,8 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
     (keys: KeySource, clock: Clock) =>
       new TokenVerifier(keys, clock, {
         algorithms:
-          config.HERALD_JWT_ALGORITHMS ?? (config.HERALD_JWT_SECRET ? ['HS256'] : ['RS256']),
+          config.HERALD_JWT_ALGORITHMS ??
+          (config.HERALD_JWKS_URL || config.HERALD_X509_URL ? ['RS256'] : ['HS256']),
         ...(config.HERALD_JWT_ISSUER ? { issuer: config.HERALD_JWT_ISSUER } : {}),
         ...(config.HERALD_JWT_AUDIENCE ? { audience: config.HERALD_JWT_AUDIENCE } : {}),
         userIdClaim: config.HERALD_USER_ID_CLAIM,
