@@ -1,2 +1,4 @@
-// Filled by a later issue; the package exists so the workspace layout is complete.
-export {};
+export type { HeraldJwtProps, HeraldNotificationsProps } from './herald-notifications.js';
+export { HeraldNotifications } from './herald-notifications.js';
+export type { TableOptions } from './table-from-definition.js';
+export { tableFromDefinition } from './table-from-definition.js';

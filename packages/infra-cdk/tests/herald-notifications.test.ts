@@ -1,0 +1,277 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { buildExampleApp } from '../src/example-app.js';
+import { HeraldNotifications, type HeraldNotificationsProps } from '../src/index.js';
+
+/** A stack holding the construct; bundling is skipped, as unit tests should. */
+const synthesize = (props: Partial<HeraldNotificationsProps> = {}) => {
+  const app = new App({
+    context: { 'aws:cdk:bundling-stacks': [] },
+    outdir: mkdtempSync(join(tmpdir(), 'herald-cdk-')),
+  });
+  const stack = new Stack(app, 'Test');
+  const secret = new Secret(stack, 'Secret');
+  const herald = new HeraldNotifications(stack, 'Herald', { jwt: { secret }, ...props });
+  return { template: Template.fromStack(stack), herald, stack };
+};
+
+describe('HeraldNotifications', () => {
+  const { template } = synthesize();
+
+  it('routes on $request.body.action, with every route integrated', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: '$request.body.action',
+    });
+    for (const routeKey of [
+      '$connect',
+      '$disconnect',
+      '$default',
+      'ping',
+      'send',
+      'publish',
+      'subscribe',
+      'unsubscribe',
+    ]) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: routeKey,
+        Target: Match.objectLike({
+          'Fn::Join': Match.arrayWith([Match.arrayWith(['integrations/'])]),
+        }),
+      });
+    }
+    template.resourcePropertiesCountIs(
+      'AWS::ApiGatewayV2::Integration',
+      { ApiId: { Ref: Match.stringLikeRegexp('WebSocketApi') }, IntegrationType: 'AWS_PROXY' },
+      8,
+    );
+  });
+
+  it('authorizes $connect with the Lambda REQUEST authorizer, on the query-string token', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      IdentitySource: ['route.request.querystring.authorization'],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$connect',
+      AuthorizationType: 'CUSTOM',
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs that never hold the token', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: 'prod',
+      DefaultRouteSettings: { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 },
+      AccessLogSettings: {
+        Format: Match.stringLikeRegexp('"connectionId":"\\$context.connectionId"'),
+      },
+    });
+    const stages = template.findResources('AWS::ApiGatewayV2::Stage');
+    for (const stage of Object.values(stages)) {
+      const format = String(stage.Properties?.AccessLogSettings?.Format ?? '');
+      expect(format).not.toMatch(/querystring|authorization|header/i);
+    }
+  });
+
+  it('keeps connections with TTL on a Number attribute and a stream, and presence beside them', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byUser' })],
+    });
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'expiring', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+      ],
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('sends failed notification requests to a dead-letter queue after maxReceiveCount', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs' });
+  });
+
+  it('reports batch item failures from the queue and from the stream', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('InputQueue'), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ConnectionsTable'), 'StreamArn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it('runs every function on nodejs24.x and arm64, with a log group kept for a month', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(7);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+    }
+    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 9);
+  });
+
+  it('grants execute-api:ManageConnections on this stage only, and table access only as each handler needs', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    const statements = policies.flatMap(
+      (p) =>
+        p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
+    const manage = statements.filter((s) =>
+      [s.Action].flat().includes('execute-api:ManageConnections'),
+    );
+    expect(manage).toHaveLength(2);
+    for (const statement of manage)
+      expect(JSON.stringify(statement.Resource)).toContain('/prod/*/@connections/*');
+    const tableStatements = statements.filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:ListStreams'),
+    );
+    for (const statement of tableStatements) {
+      expect(JSON.stringify(statement.Resource)).not.toBe('"*"');
+      expect(JSON.stringify(statement.Resource)).not.toContain('/index/*');
+    }
+    const connectPolicy = policies.find((p) =>
+      JSON.stringify(p.Properties.Roles).includes('ConnectRole'),
+    );
+    expect(JSON.stringify(connectPolicy?.Properties.PolicyDocument.Statement)).not.toMatch(
+      /DeleteItem|Scan|Query/,
+    );
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('keeps the token secret out of the template: the authorizer gets its ARN and read access', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          HERALD_JWT_SECRET_ARN: { Ref: Match.stringLikeRegexp('Secret') },
+        }),
+      },
+    });
+    const variables = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) => f.Properties.Environment.Variables,
+    );
+    expect(variables.some((v) => 'HERALD_JWT_SECRET' in v)).toBe(false);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('serves GET /presence on an HTTP API with IAM auth by default', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /presence',
+      AuthorizationType: 'AWS_IAM',
+    });
+  });
+
+  it('alarms on dead-letter queues, handler errors and throttles', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' });
+  });
+
+  it('outputs the wss URL, the management endpoint and the topic and queue ARNs', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    for (const name of [
+      'WebSocketUrl',
+      'ManagementEndpoint',
+      'InputTopicArn',
+      'InputQueueUrl',
+      'OutputTopicArn',
+      'OutputQueueUrl',
+      'PresenceApiUrl',
+    ]) {
+      expect(outputs.some((o) => o.includes(name))).toBe(true);
+    }
+  });
+
+  it('makes the input side FIFO on request', () => {
+    const fifo = synthesize({ fifo: true }).template;
+
+    fifo.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      RedrivePolicy: Match.anyValue(),
+    });
+    fifo.hasResourceProperties('AWS::SNS::Topic', { FifoTopic: true });
+  });
+
+  it('refuses no key source, or several', () => {
+    const stack = new Stack(new App(), 'Bad');
+
+    expect(() => new HeraldNotifications(stack, 'None', { jwt: {} })).toThrow(/exactly one/);
+    expect(
+      () =>
+        new HeraldNotifications(stack, 'Two', {
+          jwt: { jwksUrl: 'https://a/jwks', x509Url: 'https://b/certs' },
+        }),
+    ).toThrow(/exactly one/);
+  });
+});
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('pass on the example app, every acknowledgment with a reason', () => {
+    const { app } = buildExampleApp(
+      new App({
+        context: { 'aws:cdk:bundling-stacks': [] },
+        outdir: mkdtempSync(join(tmpdir(), 'herald-nag-')),
+      }),
+    );
+
+    const assembly = app.synth();
+
+    const report = JSON.parse(
+      readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'),
+    );
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  it('fail synthesis on a finding nobody acknowledged (so the check above can fail)', () => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      outdir: mkdtempSync(join(tmpdir(), 'herald-nag-')),
+    });
+    new Queue(new Stack(app, 'Careless'), 'Plain');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS/);
+  });
+});
+
+describe('the example app', () => {
+  it('synthesises with real esbuild bundling and no Docker', { timeout: 120_000 }, () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'herald-bundled-'));
+    const { app } = buildExampleApp(new App({ outdir }));
+
+    const assembly = app.synth();
+
+    const assets = JSON.parse(readFileSync(join(assembly.directory, 'Herald.assets.json'), 'utf8'))
+      .files as Record<string, { source: { path: string } }>;
+    const bundles = Object.values(assets).filter((asset) =>
+      existsSync(join(assembly.directory, asset.source.path, 'index.mjs')),
+    );
+    expect(bundles).toHaveLength(7);
+  });
+});
