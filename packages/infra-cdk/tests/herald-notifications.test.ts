@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -9,6 +12,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { buildExampleApp } from '../src/example-app.js';
 import { HeraldNotifications, type HeraldNotificationsProps } from '../src/index.js';
+
+const run = promisify(execFile);
 
 /** A stack holding the construct; bundling is skipped, as unit tests should. */
 const synthesize = (props: Partial<HeraldNotificationsProps> = {}) => {
@@ -261,17 +266,37 @@ describe('cdk-nag AwsSolutions checks', () => {
 });
 
 describe('the example app', () => {
-  it('synthesises with real esbuild bundling and no Docker', { timeout: 120_000 }, () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'herald-bundled-'));
-    const { app } = buildExampleApp(new App({ outdir }));
+  it('synthesises offline, with no AWS credentials and real esbuild bundling (no Docker)', {
+    timeout: 120_000,
+  }, async () => {
+    const app = fileURLToPath(new URL('../bin/herald-app.ts', import.meta.url));
+    if (!existsSync(fileURLToPath(new URL('../dist/example-app.js', import.meta.url)))) {
+      throw new Error(
+        'dist/ is missing: run "pnpm run build" first (the README\'s test command does)',
+      );
+    }
+    const outdir = mkdtempSync(join(tmpdir(), 'herald-synth-'));
 
-    const assembly = app.synth();
+    await run(process.execPath, [app], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: mkdtempSync(join(tmpdir(), 'herald-home-')),
+        CDK_OUTDIR: outdir,
+      },
+      cwd: fileURLToPath(new URL('..', import.meta.url)),
+    });
 
-    const assets = JSON.parse(readFileSync(join(assembly.directory, 'Herald.assets.json'), 'utf8'))
+    const template = JSON.parse(readFileSync(join(outdir, 'Herald.template.json'), 'utf8'));
+    const assets = JSON.parse(readFileSync(join(outdir, 'Herald.assets.json'), 'utf8'))
       .files as Record<string, { source: { path: string } }>;
     const bundles = Object.values(assets).filter((asset) =>
-      existsSync(join(assembly.directory, asset.source.path, 'index.mjs')),
+      existsSync(join(outdir, asset.source.path, 'index.mjs')),
     );
     expect(bundles).toHaveLength(7);
+    expect(
+      Object.values(template.Resources).filter(
+        (r) => (r as { Type: string }).Type === 'AWS::Lambda::Function',
+      ),
+    ).toHaveLength(7);
   });
 });
