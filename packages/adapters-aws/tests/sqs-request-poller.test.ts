@@ -32,7 +32,7 @@ describe('SqsRequestPoller (fauxqs)', () => {
     const poller = new SqsRequestPoller(sqs, {
       queueUrl,
       waitTimeSeconds: 1,
-      onRejected: (id, count, error) => rejected.push([(error as Error).message, count]),
+      onRejected: (_id, count, error) => rejected.push([(error as Error).message, count]),
     });
     poller.start(async (body) => {
       if (body.includes('bad')) throw new Error('malformed: users must be an array');

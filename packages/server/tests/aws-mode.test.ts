@@ -3,54 +3,23 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { connectionsTableDefinition, presenceTableDefinition } from '@herald/adapters-aws/dynamodb';
 import { SystemClock } from '@herald/adapters-memory';
-import { waitFor } from '@herald/domain/testing';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { awsAdapters } from '../src/aws-wiring.js';
-import { connect, startServer, token } from './helpers.js';
+import { connect, queueCollector, startServer, token } from './helpers.js';
 
 const name = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /** Reads and deletes messages from a queue until `count` have arrived. */
 const drain = (sqs: SQSClient, queueUrl: string) => {
-  const seen: { body: string; attributes: Record<string, string> }[] = [];
+  const queue = queueCollector(sqs, queueUrl);
   return (count: number) =>
-    waitFor(
-      async () => {
-        const { Messages = [] } = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            MessageAttributeNames: ['All'],
-          }),
-        );
-        for (const m of Messages) {
-          seen.push({
-            body: m.Body ?? '',
-            attributes: Object.fromEntries(
-              Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
-            ),
-          });
-        }
-        if (Messages.length > 0) {
-          await sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-            }),
-          );
-        }
-        return seen.length >= count ? [...seen] : undefined;
-      },
-      { timeoutMs: 10_000, what: `${count} message(s)` },
-    );
+    queue.until((seen) => (seen.length >= count ? [...seen] : undefined), `${count} message(s)`);
 };
 
 describe('Embedded server on the AWS adapters (DynamoDB Local, fauxqs)', () => {
@@ -116,7 +85,7 @@ describe('Embedded server on the AWS adapters (DynamoDB Local, fauxqs)', () => {
       outputs: aws.output ? [aws.output] : [],
     });
     aws.inputPoller?.start(async (body) => {
-      const report = await started.server.notify(JSON.parse(body));
+      await started.server.notify(JSON.parse(body));
     });
     const fromTopic = drain(sqs, topicQueue.url);
     const fromQueue = drain(sqs, output.url);

@@ -1,4 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { StaticKeySource, SystemClock } from '@herald/adapters-memory';
 import { type OutboundEvent, TokenVerifier } from '@herald/domain';
 import { waitFor } from '@herald/domain/testing';
@@ -133,4 +138,50 @@ const post = (url: string, body: unknown, key: string | null = BACKEND_KEY) =>
   });
 
 export type { Client };
-export { BACKEND_KEY, connect, post, refusal, SECRET, startServer, token };
+
+/** Every message that reached a queue so far, read and deleted as it comes. */
+const queueCollector = (sqs: SQSClient, queueUrl: string) => {
+  const seen: { body: string; attributes: Record<string, string> }[] = [];
+  const poll = async () => {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    for (const m of Messages) {
+      seen.push({
+        body: m.Body ?? '',
+        attributes: Object.fromEntries(
+          Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
+        ),
+      });
+    }
+    if (Messages.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+  };
+  return {
+    until: <T>(
+      probe: (
+        seen: readonly { body: string; attributes: Record<string, string> }[],
+      ) => T | undefined,
+      what: string,
+    ) =>
+      waitFor(
+        async () => {
+          await poll();
+          return probe(seen);
+        },
+        { timeoutMs: 15_000, intervalMs: 100, what },
+      ),
+  };
+};
+
+export { BACKEND_KEY, connect, post, queueCollector, refusal, SECRET, startServer, token };

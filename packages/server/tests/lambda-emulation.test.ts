@@ -9,9 +9,7 @@ import {
 } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
-  DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
@@ -21,54 +19,16 @@ import { waitFor } from '@herald/domain/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLambdaEmulation } from '../src/lambda-emulation.js';
 import { lambdaHandlers } from '../src/lambda-mode.js';
-import { type Client, connect, refusal, SECRET, token } from './helpers.js';
+import {
+  type Client,
+  queueCollector as collector,
+  connect,
+  refusal,
+  SECRET,
+  token,
+} from './helpers.js';
 
 const name = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
-
-/** Every message that reached a queue so far, read and deleted as it comes. */
-const collector = (sqs: SQSClient, queueUrl: string) => {
-  const seen: { body: string; attributes: Record<string, string> }[] = [];
-  const poll = async () => {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    for (const m of Messages) {
-      seen.push({
-        body: m.Body ?? '',
-        attributes: Object.fromEntries(
-          Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue ?? '']),
-        ),
-      });
-    }
-    if (Messages.length > 0) {
-      await sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-        }),
-      );
-    }
-  };
-  return {
-    until: <T>(
-      probe: (
-        seen: readonly { body: string; attributes: Record<string, string> }[],
-      ) => T | undefined,
-      what: string,
-    ) =>
-      waitFor(
-        async () => {
-          await poll();
-          return probe(seen);
-        },
-        { timeoutMs: 15_000, intervalMs: 100, what },
-      ),
-  };
-};
 
 describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB Local, fauxqs)', () => {
   const saved = { ...process.env };
