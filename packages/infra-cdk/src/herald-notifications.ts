@@ -93,6 +93,14 @@ interface HeraldNotificationsProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Log retention of every function and access log. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
+  /**
+   * What API Gateway must find on a `$connect` before it calls the authorizer
+   * (all of them, or it answers 401 itself). Browsers can always send a query
+   * string; use `['route.request.header.Authorization']` for clients that send
+   * the header instead.
+   * @default ['route.request.querystring.authorization']
+   */
+  readonly authorizerIdentitySource?: readonly string[];
   /** Who may call `GET /presence`. @default HttpIamAuthorizer (SigV4-signed IAM principals) */
   readonly presenceAuthorizer?: IHttpRouteAuthorizer;
   /** Where alarms notify. @default - alarms without actions */
@@ -110,6 +118,7 @@ const DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   runtime: Runtime.NODEJS_24_X,
   architecture: Architecture.ARM_64,
+  authorizerIdentitySource: ['route.request.querystring.authorization'],
 } as const;
 
 const ROUTES = ['ping', 'send', 'publish', 'subscribe', 'unsubscribe'] as const;
@@ -320,7 +329,9 @@ class HeraldNotifications extends Construct {
         authorizer: new WebSocketLambdaAuthorizer('Authorizer', authorizer, {
           // API Gateway refuses a $connect without this before calling the
           // authorizer; browsers can always send a query string.
-          identitySource: ['route.request.querystring.authorization'],
+          identitySource: [
+            ...(props.authorizerIdentitySource ?? DEFAULTS.authorizerIdentitySource),
+          ],
         }),
       },
       disconnectRouteOptions: {

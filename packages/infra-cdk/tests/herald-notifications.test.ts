@@ -214,6 +214,16 @@ describe('HeraldNotifications', () => {
     }
   });
 
+  it('takes another identity source for the authorizer on request', () => {
+    const header = synthesize({
+      authorizerIdentitySource: ['route.request.header.Authorization'],
+    }).template;
+
+    header.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      IdentitySource: ['route.request.header.Authorization'],
+    });
+  });
+
   it('makes the input side FIFO on request', () => {
     const fifo = synthesize({ fifo: true }).template;
 
