@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -221,6 +223,39 @@ describe('HeraldNotifications', () => {
 
     header.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       IdentitySource: ['route.request.header.Authorization'],
+    });
+  });
+
+  it('maps an optional custom domain, and gives the handlers its management endpoint', () => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [] },
+      outdir: mkdtempSync(join(tmpdir(), 'herald-cdk-')),
+    });
+    const stack = new Stack(app, 'Domain');
+    const domainName = new DomainName(stack, 'Domain', {
+      domainName: 'ws.example.com',
+      certificate: Certificate.fromCertificateArn(
+        stack,
+        'Cert',
+        'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      ),
+    });
+    const herald = new HeraldNotifications(stack, 'Herald', {
+      jwt: { jwksUrl: 'https://issuer.example/jwks.json' },
+      domain: { domainName, mappingKey: 'realtime' },
+    });
+    const template = Template.fromStack(stack);
+
+    template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiMappingKey: 'realtime' });
+    // The domain's name is a CloudFormation reference, so the URLs resolve to joins over it.
+    const domainRef = stack.resolve(domainName.name);
+    const endpoint = { 'Fn::Join': ['', ['https://', domainRef, '/realtime']] };
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HERALD_MANAGEMENT_ENDPOINT: endpoint }) },
+    });
+    expect(stack.resolve(herald.managementEndpoint)).toEqual(endpoint);
+    expect(stack.resolve(herald.webSocketUrl)).toEqual({
+      'Fn::Join': ['', ['wss://', domainRef, '/realtime']],
     });
   });
 
