@@ -55,7 +55,7 @@ describe('SNS and SQS publishers', () => {
 
   it('give each message on a FIFO queue its user as the group id, in order', async () => {
     const sqs = sqsClient();
-    const queue = await createQueue(sqs, true);
+    const queue = await createQueue(sqs, { fifo: true });
 
     await new SqsEventPublisher(sqs, { queueUrl: queue.url }).publish([
       clientMessage('alice', 1),
@@ -73,7 +73,7 @@ describe('SNS and SQS publishers', () => {
 
   it('give each message on a FIFO topic its user as the group id', async () => {
     const sqs = sqsClient();
-    const { topicArn, queue } = await createTopicWithQueue(snsClient(), sqs, true);
+    const { topicArn, queue } = await createTopicWithQueue(snsClient(), sqs, { fifo: true });
 
     await new SnsEventPublisher(snsClient(), { topicArn }).publish([clientMessage('carol', 7)]);
 

@@ -1,32 +1,19 @@
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { waitFor } from '@herald/domain/testing';
 import { describe, expect, it } from 'vitest';
 import { SqsRequestPoller, unwrapSns } from '../src/sqs/index.js';
-import { receive, sqsClient, uniqueName } from './support/aws.js';
+import { createQueue, receive, sqsClient } from './support/aws.js';
 
 describe('SqsRequestPoller (fauxqs)', () => {
   it('hands each body to the handler, deletes what it handled, and leaves a rejected one for the DLQ', async () => {
     const sqs = sqsClient();
-    const dlq = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('herald-dlq') }));
-    const dlqArn = (
-      await sqs.send(
-        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
-      )
-    ).Attributes?.QueueArn;
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: uniqueName('herald-in'),
-        Attributes: {
-          VisibilityTimeout: '1',
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 }),
-        },
-      }),
-    );
-    const queueUrl = QueueUrl as string;
+    const dlq = await createQueue(sqs);
+    const { url: queueUrl } = await createQueue(sqs, {
+      attributes: {
+        VisibilityTimeout: '1',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }),
+      },
+    });
     const handled: string[] = [];
     const rejected: [string, number][] = [];
     const poller = new SqsRequestPoller(sqs, {
@@ -54,7 +41,7 @@ describe('SqsRequestPoller (fauxqs)', () => {
       }),
     );
 
-    const [dead] = await receive(sqs, dlq.QueueUrl as string)(1);
+    const [dead] = await receive(sqs, dlq.url)(1);
     await poller.stop();
 
     expect(handled.sort()).toEqual(['{"data":"good"}', '{"data":"via sns"}']);
@@ -65,10 +52,8 @@ describe('SqsRequestPoller (fauxqs)', () => {
 
   it('stops promptly, without waiting out its long poll', async () => {
     const sqs = sqsClient();
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: uniqueName('herald-idle') }),
-    );
-    const poller = new SqsRequestPoller(sqs, { queueUrl: QueueUrl as string, waitTimeSeconds: 20 });
+    const idle = await createQueue(sqs);
+    const poller = new SqsRequestPoller(sqs, { queueUrl: idle.url, waitTimeSeconds: 20 });
     poller.start(async () => {});
 
     const stopped = await Promise.race([

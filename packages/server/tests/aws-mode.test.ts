@@ -1,19 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { connectionsTableDefinition, presenceTableDefinition } from '@herald/adapters-aws/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createQueue, createTables, createTopicWithQueue } from '@herald/adapters-aws/testing';
 import { SystemClock } from '@herald/adapters-memory';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { awsAdapters } from '../src/aws-wiring.js';
 import { connect, queueCollector, startServer, token } from './helpers.js';
-
-const name = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /** Reads and deletes messages from a queue until `count` have arrived. */
 const drain = (sqs: SQSClient, queueUrl: string) => {
@@ -45,35 +37,16 @@ describe('Embedded server on the AWS adapters (DynamoDB Local, fauxqs)', () => {
     const dynamo = new DynamoDBClient({ endpoint: inject('dynamoEndpoint') });
     const sqs = new SQSClient({ endpoint: inject('fauxqsEndpoint') });
     const sns = new SNSClient({ endpoint: inject('fauxqsEndpoint') });
-    const tables = { connections: name('conn'), presence: name('presence') };
-    await dynamo.send(new CreateTableCommand(connectionsTableDefinition(tables.connections)));
-    await dynamo.send(new CreateTableCommand(presenceTableDefinition(tables.presence)));
-    const queue = async (prefix: string) => {
-      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name(prefix) }));
-      const arn = (
-        await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))
-      ).Attributes?.QueueArn;
-      return { url: QueueUrl as string, arn: arn as string };
-    };
-    const [input, output, topicQueue] = [
-      await queue('in'),
-      await queue('out'),
-      await queue('topic-sub'),
-    ];
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name('out-topic') }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'sqs',
-        Endpoint: topicQueue.arn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
+    const tables = await createTables(dynamo);
+    const input = await createQueue(sqs);
+    const output = await createQueue(sqs);
+    const outputTopic = await createTopicWithQueue(sns, sqs);
+    const topicQueue = outputTopic.queue;
     const aws = awsAdapters(
       {
         connectionsTable: tables.connections,
         presenceTable: tables.presence,
-        outputTopicArn: TopicArn,
+        outputTopicArn: outputTopic.topicArn,
         outputQueueUrl: output.url,
         inputQueueUrl: input.url,
       },

@@ -1,20 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import {
-  CreateTopicCommand,
-  PublishCommand,
-  SNSClient,
-  SubscribeCommand,
-} from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageBatchCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { connectionsTableDefinition, presenceTableDefinition } from '@herald/adapters-aws/dynamodb';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createQueue, createTables, createTopicWithQueue } from '@herald/adapters-aws/testing';
 import { waitFor } from '@herald/domain/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLambdaEmulation } from '../src/lambda-emulation.js';
@@ -27,8 +15,6 @@ import {
   SECRET,
   token,
 } from './helpers.js';
-
-const name = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB Local, fauxqs)', () => {
   const saved = { ...process.env };
@@ -54,44 +40,19 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     const dynamo = new DynamoDBClient({});
     sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     const sns = new SNSClient({});
-    const tables = { connections: name('conn'), presence: name('presence') };
-    const created = await dynamo.send(
-      new CreateTableCommand(connectionsTableDefinition(tables.connections)),
-    );
-    await dynamo.send(new CreateTableCommand(presenceTableDefinition(tables.presence)));
-    const queue = async (prefix: string) => {
-      const { QueueUrl } = await sqs.send(
-        new CreateQueueCommand({ QueueName: name(prefix), Attributes: { VisibilityTimeout: '2' } }),
-      );
-      const arn = (
-        await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }))
-      ).Attributes?.QueueArn;
-      return { url: QueueUrl as string, arn: arn as string };
-    };
-    const [notifications, output, topicQueue] = [
-      await queue('notifications'),
-      await queue('out'),
-      await queue('topic-sub'),
-    ];
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: name('out-topic') }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn,
-        Protocol: 'sqs',
-        Endpoint: topicQueue.arn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
-    const inputTopicQueue = await queue('in-topic-sub');
-    const inputTopic = await sns.send(new CreateTopicCommand({ Name: name('in-topic') }));
-    await sns.send(
-      new SubscribeCommand({
-        TopicArn: inputTopic.TopicArn,
-        Protocol: 'sqs',
-        Endpoint: inputTopicQueue.arn,
-      }),
-    );
-    inputTopicArn = inputTopic.TopicArn as string;
+    const tables = await createTables(dynamo);
+    const queueOptions = { attributes: { VisibilityTimeout: '2' } };
+    const notifications = await createQueue(sqs, queueOptions);
+    const output = await createQueue(sqs, queueOptions);
+    const outputTopic = await createTopicWithQueue(sns, sqs, queueOptions);
+    const topicQueue = outputTopic.queue;
+    // As deployed: the input topic's queue gets SNS envelopes, which the handler unwraps.
+    const inputTopic = await createTopicWithQueue(sns, sqs, {
+      ...queueOptions,
+      rawDelivery: false,
+    });
+    const inputTopicQueue = inputTopic.queue;
+    inputTopicArn = inputTopic.topicArn;
     snsClient = sns;
     notificationsQueue = notifications.url;
     outputs = collector(sqs, output.url);
@@ -100,7 +61,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
       HERALD_JWT_SECRET: SECRET,
       HERALD_CONNECTIONS_TABLE: tables.connections,
       HERALD_PRESENCE_TABLE: tables.presence,
-      HERALD_OUTPUT_TOPIC_ARN: TopicArn,
+      HERALD_OUTPUT_TOPIC_ARN: outputTopic.topicArn,
       HERALD_OUTPUT_QUEUE_URL: output.url,
       HERALD_NOTIFICATIONS_QUEUE_URL: notifications.url,
       HERALD_BROADCAST_SHARDS: '3',
@@ -111,7 +72,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
       notificationsTopic: { client: sqs, queueUrl: inputTopicQueue.url },
       connectionsStream: {
         client: new DynamoDBStreamsClient({ endpoint: inject('dynamoEndpoint') }),
-        streamArn: created.TableDescription?.LatestStreamArn as string,
+        streamArn: tables.streamArn,
       },
       onBatch: (source, _size, failures) => {
         if (source === 'notifications') failedBatches.push(...failures);

@@ -1,24 +1,24 @@
-import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+// Clients for the emulators the global setup started, and readers for what
+// the adapters publish. The resources themselves come from the package's
+// testing entry, which the server's tests share.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { WireMessage } from '@herald/domain';
+import { waitFor } from '@herald/domain/testing';
 import { inject } from 'vitest';
 import {
-  connectionsTableDefinition,
-  presenceTableDefinition,
-  TTL_ATTRIBUTE,
-} from '../../src/dynamodb/index.js';
+  createQueue,
+  createTables as createTestTables,
+  createTopicWithQueue,
+} from '../../src/testing/resources.js';
 
 /** Emulators accept any credentials; these are never real. */
 const LOCAL = {
   region: 'us-east-1',
   credentials: { accessKeyId: 'AKIDLOCALTEST', secretAccessKey: 'local-test-secret' },
 };
-
-const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 const dynamoClient = (endpoint = inject('dynamoEndpoint')) =>
   new DynamoDBClient({ ...LOCAL, endpoint });
@@ -27,70 +27,12 @@ const documentClient = (client = dynamoClient()) =>
   DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 
 /** A fresh connections table (with its stream and TTL) and presence table. */
-const createTables = async (client = dynamoClient()) => {
-  const connections = uniqueName('herald-connections');
-  const presence = uniqueName('herald-presence');
-  const created = await client.send(
-    new CreateTableCommand(connectionsTableDefinition(connections)),
-  );
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: connections,
-      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
-    }),
-  );
-  await client.send(new CreateTableCommand(presenceTableDefinition(presence)));
-  return { connections, presence, streamArn: created.TableDescription?.LatestStreamArn as string };
-};
-
-export { createTables, documentClient, dynamoClient, LOCAL, uniqueName };
-
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { WireMessage } from '@herald/domain';
-import { waitFor } from '@herald/domain/testing';
+const createTables = (client = dynamoClient()) => createTestTables(client);
 
 // The SQS client would otherwise send to the host in each queue URL.
 const sqsClient = (endpoint = inject('fauxqsEndpoint')) =>
   new SQSClient({ ...LOCAL, endpoint, useQueueUrlAsEndpoint: false });
 const snsClient = (endpoint = inject('fauxqsEndpoint')) => new SNSClient({ ...LOCAL, endpoint });
-
-const createQueue = async (sqs: SQSClient, fifo = false) => {
-  const name = uniqueName('herald-q') + (fifo ? '.fifo' : '');
-  const { QueueUrl } = await sqs.send(
-    new CreateQueueCommand({ QueueName: name, Attributes: fifo ? { FifoQueue: 'true' } : {} }),
-  );
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return { url: QueueUrl as string, arn: Attributes?.QueueArn as string };
-};
-
-/** A topic with a queue subscribed in raw delivery, so attributes arrive as SQS message attributes. */
-const createTopicWithQueue = async (sns: SNSClient, sqs: SQSClient, fifo = false) => {
-  const { TopicArn } = await sns.send(
-    new CreateTopicCommand({
-      Name: uniqueName('herald-t') + (fifo ? '.fifo' : ''),
-      Attributes: fifo ? { FifoTopic: 'true' } : {},
-    }),
-  );
-  const queue = await createQueue(sqs, fifo);
-  await sns.send(
-    new SubscribeCommand({
-      TopicArn,
-      Protocol: 'sqs',
-      Endpoint: queue.arn,
-      Attributes: { RawMessageDelivery: 'true' },
-    }),
-  );
-  return { topicArn: TopicArn as string, queue };
-};
 
 interface ReceivedMessage extends WireMessage {
   readonly messageGroupId?: string;
@@ -138,4 +80,14 @@ const receive = (sqs: SQSClient, queueUrl: string) => {
 };
 
 export type { ReceivedMessage };
-export { createQueue, createTopicWithQueue, receive, snsClient, sqsClient };
+export {
+  createQueue,
+  createTables,
+  createTopicWithQueue,
+  documentClient,
+  dynamoClient,
+  LOCAL,
+  receive,
+  snsClient,
+  sqsClient,
+};
