@@ -36,12 +36,13 @@ import {
   type UserPresence,
   ValidationError,
 } from '@herald/domain';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { bearerOf, keyMatches, readBody, sendJson } from './http-io.js';
 import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 import { presentedTokenOf } from './token-carriers.js';
 import { type LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
+import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
 
 interface HeraldServerOptions {
   /** Address to listen on. @default '127.0.0.1' */
@@ -99,14 +100,6 @@ const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIV
 
 /** API Gateway-style connection ids: 16 characters of base64. */
 const newConnectionId = (): string => randomBytes(11).toString('base64').slice(0, 15).concat('=');
-
-const rejectUpgrade = (socket: Duplex, status: number, reason: string): void => {
-  const body = JSON.stringify({ message: reason });
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-};
 
 /** An output that queues (the webhook) can be flushed, then closed, on shutdown. */
 interface DrainableOutput {
@@ -174,14 +167,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     ...options.fanout,
   });
 
-  const chosenProtocols = new WeakMap<IncomingMessage, string>();
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: LIMITS.maxFrameBytes,
-    perMessageDeflate: false,
-    clientTracking: false,
-    handleProtocols: (_offered, request) => chosenProtocols.get(request) ?? false,
-  });
+  const completeUpgrade = createUpgrader();
   const http: Server = createServer((request, response) => void handleHttp(request, response));
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -207,8 +193,9 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
       log.info('connection refused', { reason: verdict.error.code, carrier: presented.carrier });
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
-    if (presented.protocol !== undefined) chosenProtocols.set(request, presented.protocol);
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, verdict.value, request));
+    completeUpgrade(request, socket, head, presented.protocol, (ws) =>
+      accept(ws, verdict.value, request),
+    );
   };
 
   const accept = (socket: WebSocket, principal: Principal, request: IncomingMessage): void => {

@@ -14,7 +14,6 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { LIMITS } from '@herald/domain';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyResultV2,
@@ -26,10 +25,11 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { sendJson } from './http-io.js';
 import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
 import { type LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
+import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
 
 type WebSocketHandler = (event: never) => Promise<APIGatewayProxyResultV2>;
 
@@ -169,26 +169,12 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
   const stage = options.stage ?? 'local';
   const gateway = new WsConnectionGateway();
   const onError = options.onError ?? (() => undefined);
-  const chosenProtocols = new WeakMap<IncomingMessage, string>();
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: LIMITS.maxFrameBytes,
-    perMessageDeflate: false,
-    clientTracking: false,
-    handleProtocols: (_offered, request) => chosenProtocols.get(request) ?? false,
-  });
+  const completeUpgrade = createUpgrader();
   let handlers: LambdaHandlers | undefined;
   let domainName = '';
   let stopped = false;
   const pollers: Promise<void>[] = [];
   const abort = new AbortController();
-
-  const reject = (socket: Duplex, status: number, reason: string) => {
-    const body = JSON.stringify({ message: reason });
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-    );
-  };
 
   const requestContext = (connectionId: string, routeKey: string, eventType: string) => ({
     routeKey,
@@ -205,9 +191,9 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
 
   const upgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    if (stopped || handlers === undefined) return reject(socket, 503, 'Service Unavailable');
+    if (stopped || handlers === undefined) return rejectUpgrade(socket, 503, 'Service Unavailable');
     if (url.pathname !== '/' && url.pathname !== `/${stage}`)
-      return reject(socket, 404, 'Not Found');
+      return rejectUpgrade(socket, 404, 'Not Found');
     const connectionId = randomBytes(11).toString('base64').slice(0, 15).concat('=');
     const headers = headersOf(request);
     const queryStringParameters = Object.fromEntries(url.searchParams);
@@ -221,12 +207,13 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
         requestContext: requestContext(connectionId, '$connect', 'CONNECT'),
       } as unknown as APIGatewayRequestAuthorizerEvent);
     } catch (error) {
-      if ((error as Error).message === 'Unauthorized') return reject(socket, 401, 'Unauthorized');
+      if ((error as Error).message === 'Unauthorized')
+        return rejectUpgrade(socket, 401, 'Unauthorized');
       onError('authorizer', error);
-      return reject(socket, 500, 'Internal Server Error');
+      return rejectUpgrade(socket, 500, 'Internal Server Error');
     }
     if (authorized.policyDocument.Statement.some((s) => s.Effect === 'Deny'))
-      return reject(socket, 403, 'Forbidden');
+      return rejectUpgrade(socket, 403, 'Forbidden');
     const connected = (await handlers.connect({
       requestContext: {
         ...requestContext(connectionId, '$connect', 'CONNECT'),
@@ -237,10 +224,9 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
       isBase64Encoded: false,
     } as never)) as { statusCode?: number; headers?: Record<string, string> };
     if ((connected.statusCode ?? 200) !== 200)
-      return reject(socket, connected.statusCode ?? 500, 'Forbidden');
+      return rejectUpgrade(socket, connected.statusCode ?? 500, 'Forbidden');
     const protocol = connected.headers?.['Sec-WebSocket-Protocol'];
-    if (protocol !== undefined) chosenProtocols.set(request, protocol);
-    wss.handleUpgrade(request, socket, head, (ws) => accept(ws, connectionId, request));
+    completeUpgrade(request, socket, head, protocol, (ws) => accept(ws, connectionId, request));
   };
 
   const accept = (socket: WebSocket, connectionId: string, request: IncomingMessage) => {
@@ -468,7 +454,7 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
     socket.on('error', () => socket.destroy());
     upgrade(request, socket, head).catch((error) => {
       onError('$connect', error);
-      reject(socket, 500, 'Internal Server Error');
+      rejectUpgrade(socket, 500, 'Internal Server Error');
     });
   });
 
