@@ -5,7 +5,7 @@ import { createQueue, createTables, createTopicWithQueue } from '@herald/adapter
 import { SystemClock } from '@herald/adapters-memory';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { awsAdapters } from '../src/aws-wiring.js';
-import { connect, queueCollector, startServer, token } from './helpers.js';
+import { connect, emulatorEnvironment, queueCollector, startServer, token } from './helpers.js';
 
 /** Reads and deletes messages from a queue until `count` have arrived. */
 const drain = (sqs: SQSClient, queueUrl: string) => {
@@ -18,14 +18,7 @@ describe('Embedded server on the AWS adapters (DynamoDB Local, fauxqs)', () => {
   const saved = { ...process.env };
   beforeEach(() => {
     // The standard SDK variables, exactly as a deployment would set them.
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-      AWS_SECRET_ACCESS_KEY: 'local-secret',
-      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-      AWS_ENDPOINT_URL_SNS: inject('fauxqsEndpoint'),
-      AWS_ENDPOINT_URL_SQS: inject('fauxqsEndpoint'),
-    });
+    Object.assign(process.env, emulatorEnvironment());
   });
   afterEach(() => {
     process.env = { ...saved };

@@ -1,15 +1,14 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { connectionsTableDefinition, presenceTableDefinition } from '@herald/adapters-aws/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createQueue, createTables } from '@herald/adapters-aws/testing';
 import { waitFor } from '@herald/domain/testing';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { connect } from './helpers.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connect, emulatorEnvironment } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const WSCAT = createRequire(import.meta.url).resolve('wscat/bin/wscat');
@@ -85,15 +84,7 @@ describe('herald CLI', () => {
     timeout: 30_000,
   }, async () => {
     requireBuild();
-    const aws = {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-      AWS_SECRET_ACCESS_KEY: 'local-secret',
-      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-      AWS_ENDPOINT_URL_SNS: inject('fauxqsEndpoint'),
-      AWS_ENDPOINT_URL_SQS: inject('fauxqsEndpoint'),
-    };
-    const suffix = randomUUID().slice(0, 8);
+    const aws = emulatorEnvironment();
     const dynamo = new DynamoDBClient({
       region: aws.AWS_REGION,
       endpoint: aws.AWS_ENDPOINT_URL_DYNAMODB,
@@ -111,16 +102,13 @@ describe('herald CLI', () => {
         secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
       },
     });
-    await dynamo.send(new CreateTableCommand(connectionsTableDefinition(`cli-conn-${suffix}`)));
-    await dynamo.send(new CreateTableCommand(presenceTableDefinition(`cli-presence-${suffix}`)));
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({ QueueName: `cli-notifications-${suffix}` }),
-    );
+    const tables = await createTables(dynamo);
+    const notifications = await createQueue(sqs);
     const herald = launch(CLI, ['--lambda', '--port', '0'], {
       ...aws,
-      HERALD_CONNECTIONS_TABLE: `cli-conn-${suffix}`,
-      HERALD_PRESENCE_TABLE: `cli-presence-${suffix}`,
-      HERALD_NOTIFICATIONS_QUEUE_URL: QueueUrl as string,
+      HERALD_CONNECTIONS_TABLE: tables.connections,
+      HERALD_PRESENCE_TABLE: tables.presence,
+      HERALD_NOTIFICATIONS_QUEUE_URL: notifications.url,
     });
     children.push(herald.child);
     const banner = await waitFor(
@@ -139,7 +127,7 @@ describe('herald CLI', () => {
     const client = await connect(wsUrl);
     await sqs.send(
       new SendMessageCommand({
-        QueueUrl,
+        QueueUrl: notifications.url,
         MessageBody: '{"users":["dev-user"],"data":{"from":"lambda"}}',
       }),
     );

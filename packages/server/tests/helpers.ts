@@ -8,6 +8,7 @@ import { StaticKeySource, SystemClock } from '@herald/adapters-memory';
 import { type OutboundEvent, TokenVerifier } from '@herald/domain';
 import { waitFor } from '@herald/domain/testing';
 import { type JWTPayload, SignJWT } from 'jose';
+import { inject } from 'vitest';
 import { WebSocket } from 'ws';
 import { createHeraldServer, type HeraldServerOptions } from '../src/index.js';
 
@@ -184,4 +185,27 @@ const queueCollector = (sqs: SQSClient, queueUrl: string) => {
   };
 };
 
-export { BACKEND_KEY, connect, post, queueCollector, refusal, SECRET, startServer, token };
+/**
+ * The standard SDK variables pointing at the emulators the global setup
+ * started, exactly as a deployment would set them (with dummy credentials).
+ */
+const emulatorEnvironment = () => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+  AWS_SECRET_ACCESS_KEY: 'local-secret',
+  AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+  AWS_ENDPOINT_URL_SNS: inject('fauxqsEndpoint'),
+  AWS_ENDPOINT_URL_SQS: inject('fauxqsEndpoint'),
+});
+
+export {
+  BACKEND_KEY,
+  connect,
+  emulatorEnvironment,
+  post,
+  queueCollector,
+  refusal,
+  SECRET,
+  startServer,
+  token,
+};

@@ -11,6 +11,7 @@ import {
   type Client,
   queueCollector as collector,
   connect,
+  emulatorEnvironment,
   refusal,
   SECRET,
   token,
@@ -29,14 +30,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
   let presence: ReturnType<typeof collector>;
 
   beforeAll(async () => {
-    Object.assign(process.env, {
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
-      AWS_SECRET_ACCESS_KEY: 'local-secret',
-      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
-      AWS_ENDPOINT_URL_SNS: inject('fauxqsEndpoint'),
-      AWS_ENDPOINT_URL_SQS: inject('fauxqsEndpoint'),
-    });
+    Object.assign(process.env, emulatorEnvironment());
     const dynamo = new DynamoDBClient({});
     sqs = new SQSClient({ useQueueUrlAsEndpoint: false });
     const sns = new SNSClient({});
