@@ -5,8 +5,8 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { type ConnectionRecord, type OutboundEvent, PresenceTracker } from '@herald/domain';
-import { ManualClock, waitFor } from '@herald/domain/testing';
+import { type OutboundEvent, PresenceTracker } from '@herald/domain';
+import { connectionRecord, ManualClock, waitFor } from '@herald/domain/testing';
 import { describe, expect, inject, it } from 'vitest';
 import {
   type ConnectionStreamRecord,
@@ -60,15 +60,8 @@ const setup = async () => {
     { publish: async (batch) => void events.push(...batch) },
     clock,
   );
-  const record = (connectionId: string, userId: string): ConnectionRecord => ({
-    connectionId,
-    userId,
-    channels: [],
-    allowedChannels: ['*'],
-    connectedAt: clock.now(),
-    lastSeenAt: clock.now(),
-    expiresAt: clock.now() + HOUR,
-  });
+  const record = (connectionId: string, userId: string) =>
+    connectionRecord(connectionId, userId, clock.now());
   const apply = async (records: readonly ConnectionStreamRecord[]) => {
     for (const r of records) for (const fact of presenceFactsOf(r)) await tracker.record(fact);
   };

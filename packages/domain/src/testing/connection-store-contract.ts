@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../model/connection.js';
 import type { ConnectionStore } from '../ports/connection-store.js';
+import { connectionRecord } from './connection-record.js';
 import { ManualClock } from './manual-clock.js';
 
 type ConnectionStoreFactory = (clock: ManualClock) => ConnectionStore | Promise<ConnectionStore>;
@@ -17,16 +18,7 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
         connectionId: string,
         userId: string,
         extra: Partial<ConnectionRecord> = {},
-      ) => ({
-        connectionId,
-        userId,
-        channels: [],
-        allowedChannels: ['*'],
-        connectedAt: clock.now(),
-        lastSeenAt: clock.now(),
-        expiresAt: clock.now() + HOUR,
-        ...extra,
-      });
+      ) => connectionRecord(connectionId, userId, clock.now(), extra);
       return { clock, store, record };
     };
 

@@ -6,6 +6,7 @@ export type {
   OpenedConnection,
 } from './connection-gateway-contract.js';
 export { describeConnectionGatewayContract } from './connection-gateway-contract.js';
+export { connectionRecord } from './connection-record.js';
 export type { ConnectionStoreFactory } from './connection-store-contract.js';
 export { describeConnectionStoreContract } from './connection-store-contract.js';
 export type { PublisherHarness, PublisherHarnessFactory } from './event-publisher-contract.js';
