@@ -143,9 +143,8 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'every-action',
     idleTimeoutMs,
-    onIncident: ({ kind, connectionId, action, error }) => {
-      if (kind === 'failed' || (error as { temporary?: boolean }).temporary === true)
-        log.error('action failed', { error, connectionId, action });
+    onIncident: ({ severity, connectionId, action, error }) => {
+      if (severity !== 'info') log[severity]('action not handled', { error, connectionId, action });
     },
   });
 

@@ -40,6 +40,12 @@ type ClientReply =
 interface ClientActionIncident {
   /** `refused`: a Herald error the client caused or can act on; `failed`: anything else. */
   readonly kind: 'refused' | 'failed';
+  /**
+   * How loud to log it: `error` for a failure or a temporary error (an output
+   * or store down), `warn` for a connection the registry does not hold,
+   * `info` for a client's own mistake.
+   */
+  readonly severity: 'error' | 'warn' | 'info';
   readonly connectionId: string;
   /** Undefined when the frame did not parse. */
   readonly action: ClientAction | undefined;
@@ -183,6 +189,12 @@ class ClientActions {
     const known = error instanceof HeraldError;
     this.options.onIncident?.({
       kind: known ? 'refused' : 'failed',
+      severity:
+        !known || error.temporary
+          ? 'error'
+          : error instanceof ConnectionNotFoundError
+            ? 'warn'
+            : 'info',
       connectionId: connection.connectionId,
       action,
       error,

@@ -22,15 +22,16 @@ interface ClientActionDeps {
 
 const encoder = new TextEncoder();
 
-/** Logs what the client was told about: temporary failures as errors, refusals as info. */
-const logIncident = (
-  logger: Logger,
-  { kind, connectionId, action, error }: ClientActionIncident,
-) => {
-  if (kind === 'failed' || (error as { temporary?: boolean }).temporary === true) {
-    logger.error('action failed', { connectionId, action, error });
+const logIncident = (logger: Logger, incident: ClientActionIncident) => {
+  const { severity, connectionId, action, error } = incident;
+  if (severity === 'info') {
+    logger.info('action refused', {
+      connectionId,
+      action,
+      code: (error as { code?: string }).code,
+    });
   } else {
-    logger.info('action refused', { connectionId, action, code: (error as { code: string }).code });
+    logger[severity]('action not handled', { connectionId, action, error });
   }
 };
 
