@@ -1,11 +1,12 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { waitFor } from '@herald/domain/testing';
 import { describe, expect, it } from 'vitest';
-import { SqsRequestPoller, unwrapSns } from '../src/sqs/index.js';
+import { unwrapSns } from '../src/sns/index.js';
+import { SqsRequestPoller } from '../src/sqs/index.js';
 import { createQueue, receive, sqsClient } from './support/aws.js';
 
 describe('SqsRequestPoller (fauxqs)', () => {
-  it('hands each body to the handler, deletes what it handled, and leaves a rejected one for the DLQ', async () => {
+  it('hands each parsed request to the handler, deletes what it handled, and leaves a malformed one for the DLQ', async () => {
     const sqs = sqsClient();
     const dlq = await createQueue(sqs);
     const { url: queueUrl } = await createQueue(sqs, {
@@ -15,15 +16,16 @@ describe('SqsRequestPoller (fauxqs)', () => {
       },
     });
     const handled: string[] = [];
-    const rejected: [string, number][] = [];
+    const parsed: unknown[] = [];
+    const rejected: [unknown, number][] = [];
     const poller = new SqsRequestPoller(sqs, {
       queueUrl,
       waitTimeSeconds: 1,
-      onRejected: (_id, count, error) => rejected.push([(error as Error).message, count]),
+      onRejected: (_id, count, error) => rejected.push([error, count]),
     });
-    poller.start(async (body) => {
-      if (body.includes('bad')) throw new Error('malformed: users must be an array');
+    poller.start(async (body, { request }) => {
       handled.push(body);
+      parsed.push(request.data);
     });
 
     await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"data":"good"}' }));
@@ -46,8 +48,29 @@ describe('SqsRequestPoller (fauxqs)', () => {
 
     expect(handled.sort()).toEqual(['{"data":"good"}', '{"data":"via sns"}']);
     expect(dead?.body).toBe('{"users":"bad","data":1}');
+    expect(parsed.sort()).toEqual(['good', 'via sns']);
     expect(rejected.map(([, count]) => count)).toEqual([1, 2]);
-    expect(rejected[0]?.[0]).toContain('malformed');
+    expect(rejected[0]?.[0]).toMatchObject({ code: 'bad_request', field: 'users' });
+  });
+
+  it('leaves a message whose handler fails on the queue', async () => {
+    const sqs = sqsClient();
+    const { url: queueUrl } = await createQueue(sqs, { attributes: { VisibilityTimeout: '1' } });
+    const rejected: unknown[] = [];
+    const poller = new SqsRequestPoller(sqs, {
+      queueUrl,
+      waitTimeSeconds: 1,
+      onRejected: (_id, _count, error) => rejected.push(error),
+    });
+    poller.start(async () => {
+      throw new Error('output down');
+    });
+
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"data":1}' }));
+    await waitFor(() => (rejected.length > 0 ? true : undefined), { timeoutMs: 10_000 });
+    await poller.stop();
+
+    expect(rejected[0]).toMatchObject({ message: 'output down' });
   });
 
   it('stops promptly, without waiting out its long poll', async () => {

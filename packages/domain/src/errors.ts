@@ -1,9 +1,17 @@
 /**
- * Every error Herald raises carries a stable `code`. Callers and tests match on
- * the code, never on the message text, which may be reworded.
+ * Herald's error catalogue: every error that reaches a client (a WebSocket
+ * error frame) or a backend (an HTTP error body) is a class in this file, and
+ * `wireError` below is the one mapping from an error to what goes on the wire.
+ *
+ * Every error carries a stable `code`. Callers and tests match on the code,
+ * never on the message text, which may be reworded. `temporary` tells whether
+ * the same call may succeed later (worth a retry, with backoff) or will fail
+ * the same way until the input or the setup changes.
  */
 abstract class HeraldError extends Error {
   abstract readonly code: string;
+  /** True when retrying the same call later may succeed. */
+  readonly temporary: boolean = false;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -100,10 +108,13 @@ type TokenDenialReason =
 /** Why a token was refused. The message never contains the token itself. */
 class TokenDeniedError extends HeraldError {
   readonly code: TokenDenialReason;
+  /** Only `token_key_unavailable` (the issuer's keys could not be fetched) may pass on a retry. */
+  override readonly temporary: boolean;
 
   constructor(code: TokenDenialReason, detail: string, options?: ErrorOptions) {
     super(detail, options);
     this.code = code;
+    this.temporary = code === 'token_key_unavailable';
   }
 }
 
@@ -121,23 +132,111 @@ class ConfigurationError extends HeraldError {
 /** A key source could not produce keys (issuer unreachable, bad document, timeout). */
 class KeySourceError extends HeraldError {
   readonly code = 'key_source_unavailable';
+  override readonly temporary = true;
 }
 
 /** A compare-and-set lost its race too many times in a row. */
 class ConcurrencyConflictError extends HeraldError {
   readonly code = 'concurrency_conflict';
+  override readonly temporary = true;
 }
 
-export type { TokenDenialReason };
+/** A connection sent more actions than its rate limit allows; the action was not handled. */
+class RateLimitedError extends HeraldError {
+  readonly code = 'rate_limited';
+  override readonly temporary = true;
+
+  constructor() {
+    super('too many actions; slow down');
+  }
+}
+
+/** A client message (`send`, `publish`) could not be handed to the backends' output. */
+class OutputUnavailableError extends HeraldError {
+  readonly code = 'output_unavailable';
+  override readonly temporary = true;
+
+  constructor(options?: ErrorOptions) {
+    super('the message could not be forwarded', options);
+  }
+}
+
+/**
+ * Something failed that is not the caller's fault (a store or network error).
+ * The wire body never carries the cause; the cause is logged where it happened.
+ */
+class InternalError extends HeraldError {
+  readonly code = 'internal_error';
+  override readonly temporary = true;
+
+  constructor(options?: ErrorOptions) {
+    super('the action failed; try again', options);
+  }
+}
+
+/** A backend call without a valid backend key. */
+class UnauthorizedError extends HeraldError {
+  readonly code = 'unauthorized';
+
+  constructor(message = 'a valid backend key is required (Authorization: Bearer KEY)') {
+    super(message);
+  }
+}
+
+/** An HTTP route Herald does not serve. */
+class NotFoundError extends HeraldError {
+  readonly code = 'not_found';
+
+  constructor(what: string) {
+    super(`${what} is not a route of this server`);
+  }
+}
+
+/** An error as it goes on the wire: in a WebSocket error frame and in an HTTP error body alike. */
+interface WireError {
+  readonly code: string;
+  readonly message: string;
+  /** True when the same call may succeed later; see `HeraldError.temporary`. */
+  readonly temporary: boolean;
+  /** The offending field, for `bad_request`. */
+  readonly field?: string;
+}
+
+/**
+ * The one mapping from an error to its wire body. A Herald error keeps its
+ * code, message and field; anything else becomes `internal_error`, whose body
+ * never carries the original message (it may hold internals).
+ */
+const wireError = (error: unknown): WireError => {
+  const known = error instanceof HeraldError ? error : new InternalError();
+  return {
+    code: known.code,
+    message: known.message,
+    temporary: known.temporary,
+    ...(known instanceof ValidationError ? { field: known.field } : {}),
+  };
+};
+
+/** A WebSocket error frame: `{"type":"error", …wireError}`. */
+const errorFrame = (error: unknown) => ({ type: 'error' as const, ...wireError(error) });
+
+export type { TokenDenialReason, WireError };
 export {
   ChannelNotAllowedError,
   ConcurrencyConflictError,
   ConfigurationError,
   ConnectionNotFoundError,
+  errorFrame,
   HeraldError,
+  InternalError,
   KeySourceError,
+  NotFoundError,
+  OutputUnavailableError,
   PayloadTooLargeError,
+  RateLimitedError,
   TokenDeniedError,
+  UnauthorizedError,
   UnknownActionError,
   ValidationError,
+  wireError,
 };

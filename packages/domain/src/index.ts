@@ -1,15 +1,22 @@
-export type { TokenDenialReason } from './errors.js';
+export type { TokenDenialReason, WireError } from './errors.js';
 export {
   ChannelNotAllowedError,
   ConcurrencyConflictError,
   ConfigurationError,
   ConnectionNotFoundError,
+  errorFrame,
   HeraldError,
+  InternalError,
   KeySourceError,
+  NotFoundError,
+  OutputUnavailableError,
   PayloadTooLargeError,
+  RateLimitedError,
   TokenDeniedError,
+  UnauthorizedError,
   UnknownActionError,
   ValidationError,
+  wireError,
 } from './errors.js';
 export { keySetFromJwks, keySetFromX509Map } from './keys/key-sets.js';
 export type { Limits } from './limits.js';
@@ -31,6 +38,12 @@ export type { Principal } from './model/principal.js';
 export { ANY_CHANNEL, allowsChannel } from './model/principal.js';
 export type { FrameError } from './parsing/client-frame-parser.js';
 export { parseClientFrame, validateChannel } from './parsing/client-frame-parser.js';
+export type {
+  InboundAccepts,
+  InboundError,
+  InboundNotification,
+} from './parsing/inbound-notification.js';
+export { parseInboundNotification } from './parsing/inbound-notification.js';
 export type { RequestFormat } from './parsing/notification-request-parser.js';
 export {
   MAX_REQUEST_BYTES,
@@ -38,6 +51,12 @@ export {
   parseNotificationRequest,
   parseNotificationRequestText,
 } from './parsing/notification-request-parser.js';
+export type { ShardMessage } from './parsing/shard-envelope.js';
+export {
+  decodeShardMessage,
+  encodeShardMessage,
+  isShardMessage,
+} from './parsing/shard-envelope.js';
 export type { ConnectRequest, PresentedToken, TokenCarrier } from './parsing/token-carriers.js';
 export { presentedToken } from './parsing/token-carriers.js';
 export type { Clock } from './ports/clock.js';
@@ -50,9 +69,17 @@ export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
 export type { PresenceRecord, PresenceStore } from './ports/presence-store.js';
+export type { ShardQueue } from './ports/shard-queue.js';
 export type { Result } from './result.js';
 export { err, ok } from './result.js';
 export { runBounded } from './services/bounded-pool.js';
+export type {
+  ClientActionIncident,
+  ClientActionsOptions,
+  ClientConnection,
+  ClientReply,
+} from './services/client-actions.js';
+export { ClientActions } from './services/client-actions.js';
 export type {
   ConnectionLifecycleListener,
   ConnectionRegistryOptions,
@@ -66,6 +93,8 @@ export type {
   RetryPolicy,
 } from './services/notification-fanout.js';
 export { mergeReports, NotificationFanout } from './services/notification-fanout.js';
+export type { IntakeOutcome } from './services/notification-intake.js';
+export { NotificationIntake } from './services/notification-intake.js';
 export type { PresenceFact, Transition } from './services/presence-state.js';
 export { applyPresenceFact, emptyRecord } from './services/presence-state.js';
 export type { PresenceTrackerOptions, UserPresence } from './services/presence-tracker.js';

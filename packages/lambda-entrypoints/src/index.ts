@@ -9,8 +9,6 @@ export { bindShardQueue } from './composition/bind-shard-queue.js';
 export { bindClock, binders } from './composition/binders.js';
 export type { AdapterBinder, GatewayFor, Services } from './composition/container.js';
 export { createContainer, servicesOf } from './composition/container.js';
-export type { ShardMessage, ShardQueue } from './composition/shard-queue.js';
-export { isShardMessage, SqsShardQueue } from './composition/shard-queue.js';
 export { TOKENS } from './composition/tokens.js';
 export type { LambdaConfig } from './config.js';
 export { loadConfig, requireSetting } from './config.js';

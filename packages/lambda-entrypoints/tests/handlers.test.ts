@@ -187,6 +187,48 @@ describe('client actions', () => {
   });
 });
 
+describe('client actions from a connection the registry does not hold', () => {
+  it('answers connection_not_found and forwards nothing (decided: no longer dropped silently)', async () => {
+    const { services, gateway, publisher } = testServices();
+    gateway.open('ghost');
+    const act = makeClientActionHandler({
+      registry: services.registry(),
+      publisher: services.publisher(),
+      gatewayFor: services.gatewayFor(),
+      logger: services.logger,
+    });
+
+    await act(wsEvent('send', 'ghost', { action: 'send', message: 'lost' }));
+    await act(wsEvent('ping', 'ghost', { action: 'ping' }));
+
+    expect(publisher.events).toEqual([]);
+    expect(gateway.received('ghost').map((m) => JSON.parse(m))).toEqual([
+      expect.objectContaining({ type: 'error', code: 'connection_not_found', temporary: false }),
+      expect.objectContaining({ type: 'error', code: 'connection_not_found', temporary: false }),
+    ]);
+  });
+
+  it('answers internal_error when the store fails, instead of failing the invocation', async () => {
+    const { services, gateway, store } = testServices();
+    gateway.open('c1');
+    await services.registry().connect('c1', { userId: 'alice', channels: ['*'], claims: {} });
+    vi.spyOn(store, 'addChannel').mockRejectedValueOnce(new Error('throttled by DynamoDB'));
+    const act = makeClientActionHandler({
+      registry: services.registry(),
+      publisher: services.publisher(),
+      gatewayFor: services.gatewayFor(),
+      logger: services.logger,
+    });
+
+    const result = await act(wsEvent('subscribe', 'c1', { action: 'subscribe', channel: 'r' }));
+
+    expect(result).toEqual({ statusCode: 200 });
+    expect(gateway.received('c1').map((m) => JSON.parse(m))).toEqual([
+      expect.objectContaining({ type: 'error', code: 'internal_error', temporary: true }),
+    ]);
+  });
+});
+
 describe('notifications', () => {
   const sqsEvent = (bodies: string[]): SQSEvent =>
     ({

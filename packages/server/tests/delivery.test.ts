@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Client, connect, post, startServer, token } from './helpers.js';
+import { BACKEND_KEY, type Client, connect, post, startServer, token } from './helpers.js';
 
 type Started = Awaited<ReturnType<typeof startServer>>;
 let started: Started | undefined;
@@ -177,6 +177,40 @@ describe('Delivery', () => {
     expect((await post(`${url}/notifications`, { data: 1 }, null)).status).toBe(401);
     expect((await post(`${url}/notifications`, { data: 1 }, 'wrong-key')).status).toBe(401);
     expect((await fetch(`${url}/presence?userIds=a`)).status).toBe(401);
+  });
+
+  it('answers every HTTP API error with the catalogue body {"error":{code,message,temporary}}', async () => {
+    const { url } = await population([]);
+
+    const responses = [
+      await post(`${url}/notifications`, { data: 1 }, null),
+      await fetch(`${url}/nowhere`),
+      await post(`${url}/notifications`, `{"data":"${'x'.repeat(1024 * 1024)}"}`),
+      await post(`${url}/notifications`, { users: 'alice', data: 1 }),
+      await fetch(`${url}/notifications`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${BACKEND_KEY}` },
+        body: new Uint8Array([0x7b, 0xff, 0x7d]),
+      }),
+    ];
+    const bodies = await Promise.all(responses.map((r) => r.json()));
+
+    expect(responses.map((r) => r.status)).toEqual([401, 404, 413, 400, 400]);
+    expect(responses[0]?.headers.get('www-authenticate')).toBe('Bearer');
+    expect(bodies).toEqual([
+      { error: { code: 'unauthorized', message: expect.any(String), temporary: false } },
+      { error: { code: 'not_found', message: expect.any(String), temporary: false } },
+      { error: { code: 'payload_too_large', message: expect.any(String), temporary: false } },
+      {
+        error: {
+          code: 'bad_request',
+          field: 'users',
+          message: expect.any(String),
+          temporary: false,
+        },
+      },
+      { error: { code: 'bad_request', field: '$', message: expect.any(String), temporary: false } },
+    ]);
   });
 
   it('answers /healthz and 404 for unknown routes', async () => {

@@ -58,10 +58,15 @@ describe('Presence', () => {
         headers: { authorization: `Bearer ${BACKEND_KEY}` },
       });
 
-    expect((await ask('')).status).toBe(400);
-    expect(
-      (await ask(`userIds=${Array.from({ length: 101 }, (_, i) => `u${i}`).join(',')}`)).status,
-    ).toBe(400);
+    const empty = await ask('');
+    const tooMany = await ask(
+      `userIds=${Array.from({ length: 101 }, (_, i) => `u${i}`).join(',')}`,
+    );
+
+    expect([empty.status, tooMany.status]).toEqual([400, 400]);
+    expect(await empty.json()).toMatchObject({
+      error: { code: 'bad_request', field: 'userIds', temporary: false },
+    });
   });
 
   it('sends presence events to configured outputs as well', async () => {

@@ -4,6 +4,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { type NotificationRequest, parseInboundNotification } from '@herald/domain';
+import { unwrapSns } from '../sns/unwrap-sns.js';
 
 interface SqsRequestPollerOptions {
   readonly queueUrl: string;
@@ -17,27 +19,25 @@ interface SqsRequestPollerOptions {
   readonly onReceiveError?: (error: unknown) => void;
 }
 
-/** Handles one message body; rejecting leaves the message on the queue. */
-type RequestHandler = (body: string) => Promise<void>;
+/** A notification request as the poller received it: the request as sent, and parsed. */
+interface PolledRequest {
+  /** The request as the backend wrote it (JSON value, any accepted format). */
+  readonly input: unknown;
+  readonly request: NotificationRequest;
+}
 
-/** A body that came through an SNS subscription without raw delivery is wrapped in an envelope. */
-const unwrapSns = (body: string): string => {
-  if (!body.startsWith('{') || !body.includes('"TopicArn"')) return body;
-  try {
-    const envelope = JSON.parse(body) as { Type?: unknown; Message?: unknown };
-    return envelope.Type === 'Notification' && typeof envelope.Message === 'string'
-      ? envelope.Message
-      : body;
-  } catch {
-    return body;
-  }
-};
+/**
+ * Handles one message: its body (SNS envelope removed) and the request parsed
+ * from it. Rejecting leaves the message on the queue.
+ */
+type RequestHandler = (body: string, polled: PolledRequest) => Promise<void>;
 
 /**
  * Polls an SQS queue of notification requests for a long-running process
  * (the embedded server; on Lambda, the event source mapping does this).
- * Each message is handled on its own: handled ones are deleted in one batch,
- * a failed one stays, to be received again and, after the queue's
+ * Each message is parsed at this edge, by the domain's one entry point for
+ * notification messages, and handled on its own: handled ones are deleted in
+ * one batch; a malformed one (the handler is not called) or a failed one stays, to be received again and, after the queue's
  * maxReceiveCount, moved to its dead-letter queue.
  */
 class SqsRequestPoller {
@@ -91,7 +91,12 @@ class SqsRequestPoller {
     await Promise.all(
       messages.map(async (message) => {
         try {
-          await handler(unwrapSns(message.Body ?? ''));
+          const body = unwrapSns(message.Body ?? '');
+          const parsed = parseInboundNotification(body);
+          if (!parsed.ok) throw parsed.error;
+          if (parsed.value.kind !== 'request') throw new Error('unreachable: not a single request');
+          const { input, request } = parsed.value;
+          await handler(body, { input, request });
           handled.push(message);
         } catch (error) {
           const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
@@ -109,5 +114,5 @@ class SqsRequestPoller {
   }
 }
 
-export type { RequestHandler, SqsRequestPollerOptions };
-export { SqsRequestPoller, unwrapSns };
+export type { PolledRequest, RequestHandler, SqsRequestPollerOptions };
+export { SqsRequestPoller };

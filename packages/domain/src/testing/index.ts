@@ -1,3 +1,10 @@
+export type {
+  FrameOutcome,
+  ProtocolClient,
+  ProtocolHarness,
+  ProtocolHarnessFactory,
+} from './client-protocol-scenarios.js';
+export { describeClientProtocolScenarios } from './client-protocol-scenarios.js';
 export type { ClockFactory } from './clock-contract.js';
 export { describeClockContract } from './clock-contract.js';
 export type {

@@ -1,8 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { sqsClientOptions } from '@herald/adapters-aws/sqs';
+import { SqsShardQueue, sqsClientOptions } from '@herald/adapters-aws/sqs';
 import type { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
-import { SqsShardQueue } from './shard-queue.js';
 import { TOKENS } from './tokens.js';
 
 /** Broadcast shards go back to the notifications queue. */

@@ -10,11 +10,11 @@ import {
   NotificationFanout,
   type PresenceStore,
   PresenceTracker,
+  type ShardQueue,
   TokenVerifier,
 } from '@herald/domain';
 import { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
-import type { ShardQueue } from './shard-queue.js';
 import { TOKENS } from './tokens.js';
 
 /** Binds the ports: AWS adapters in Lambda, memory adapters in tests. */

@@ -1,12 +1,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { managementEndpoint } from '@herald/adapters-aws/apigateway';
 import {
+  type ClientActionIncident,
+  ClientActions,
   type ConnectionGateway,
   type ConnectionRegistry,
   type EventPublisher,
-  HeraldError,
   parseClientFrame,
-  ValidationError,
 } from '@herald/domain';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { WebSocketEvent } from './websocket-event.js';
@@ -22,85 +22,50 @@ interface ClientActionDeps {
 
 const encoder = new TextEncoder();
 
-/**
- * The routes ping, send, publish, subscribe, unsubscribe and $default, as
- * DESIGN.md specifies them: replies (pong, subscribed, error frames) are
- * posted back through the management API, and the connection stays open.
- */
-const makeClientActionHandler =
-  ({ registry, publisher, gatewayFor, logger, managementEndpoint: configured }: ClientActionDeps) =>
-  async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
-    const { connectionId, domainName, stage } = event.requestContext;
-    const gateway = gatewayFor(configured ?? managementEndpoint({ domainName, stage }));
-    const reply = (body: unknown) =>
-      gateway.post(connectionId, encoder.encode(JSON.stringify(body)));
-    const replyError = (error: HeraldError) =>
-      reply({
-        type: 'error',
-        code: error.code,
-        message: error.message,
-        ...(error instanceof ValidationError ? { field: error.field } : {}),
-      });
+const logIncident = (logger: Logger, incident: ClientActionIncident) => {
+  const { severity, connectionId, action, error } = incident;
+  if (severity === 'info') {
+    logger.info('action refused', {
+      connectionId,
+      action,
+      code: (error as { code?: string }).code,
+    });
+  } else {
+    logger[severity]('action not handled', { connectionId, action, error });
+  }
+};
 
-    const parsed = parseClientFrame(event.body ?? '');
-    if (!parsed.ok) {
-      await replyError(parsed.error);
-      return { statusCode: 200 };
-    }
-    const frame = parsed.value;
-    try {
-      switch (frame.action) {
-        case 'ping':
-          await registry.touch(connectionId);
-          await reply({ type: 'pong', connectionId });
-          break;
-        case 'send':
-        case 'publish': {
-          const record = await registry.get(connectionId);
-          if (record === undefined) {
-            logger.warn('message from an unregistered connection dropped', { connectionId });
-            break;
-          }
-          try {
-            await publisher.publish([
-              {
-                kind: 'client_message',
-                route: frame.action,
-                message: frame.message,
-                userId: record.userId,
-                connectionId,
-                timestamp: event.requestContext.requestTimeEpoch,
-              },
-            ]);
-          } catch (error) {
-            logger.error('client message not forwarded', {
-              connectionId,
-              userId: record.userId,
-              error,
-            });
-            await reply({
-              type: 'error',
-              code: 'output_unavailable',
-              message: 'the message could not be forwarded',
-            });
-          }
-          break;
-        }
-        case 'subscribe':
-          await registry.subscribe(connectionId, frame.channel);
-          await reply({ type: 'subscribed', channel: frame.channel });
-          break;
-        case 'unsubscribe':
-          await registry.unsubscribe(connectionId, frame.channel);
-          await reply({ type: 'unsubscribed', channel: frame.channel });
-          break;
-      }
-    } catch (error) {
-      if (!(error instanceof HeraldError)) throw error;
-      logger.info('action refused', { connectionId, action: frame.action, code: error.code });
-      await replyError(error);
+/**
+ * The routes ping, send, publish, subscribe, unsubscribe and $default: a
+ * transport over the domain's ClientActions. The frame is parsed, handled
+ * with the time API Gateway received it, and the reply (pong, subscribed, an
+ * error frame) is posted back through the management API; the connection
+ * stays open. Liveness is refreshed on ping only (see ClientActionsOptions).
+ */
+const makeClientActionHandler = ({
+  registry,
+  publisher,
+  gatewayFor,
+  logger,
+  managementEndpoint: configured,
+}: ClientActionDeps) => {
+  const actions = new ClientActions(registry, publisher, {
+    refreshLiveness: 'ping-only',
+    onIncident: (incident) => logIncident(logger, incident),
+  });
+  return async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
+    const { connectionId, domainName, stage, requestTimeEpoch } = event.requestContext;
+    const reply = await actions.handle(
+      { connectionId },
+      parseClientFrame(event.body ?? ''),
+      requestTimeEpoch,
+    );
+    if (reply !== undefined) {
+      const gateway = gatewayFor(configured ?? managementEndpoint({ domainName, stage }));
+      await gateway.post(connectionId, encoder.encode(JSON.stringify(reply)));
     }
     return { statusCode: 200 };
   };
+};
 
 export { makeClientActionHandler };

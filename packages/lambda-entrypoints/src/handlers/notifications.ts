@@ -5,15 +5,15 @@ import {
   SqsFifoPartialProcessorAsync,
 } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { unwrapSns } from '@herald/adapters-aws/sqs';
+import { unwrapSns } from '@herald/adapters-aws/sns';
 import {
-  isBroadcast,
+  type IntakeOutcome,
   type NotificationFanout,
-  parseNotificationRequest,
-  ValidationError,
+  NotificationIntake,
+  parseInboundNotification,
+  type ShardQueue,
 } from '@herald/domain';
 import type { Context, SNSEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { isShardMessage, type ShardQueue } from '../composition/shard-queue.js';
 
 interface NotificationDeps {
   readonly fanout: NotificationFanout;
@@ -24,54 +24,42 @@ interface NotificationDeps {
 /** Time kept back from the invocation's end, so throttled retries stop before Lambda stops them. */
 const SAFETY_MARGIN_MS = 2000;
 
+const logOutcome = (logger: Logger, requestId: string | undefined, outcome: IntakeOutcome) => {
+  switch (outcome.kind) {
+    case 'split':
+      return logger.info('broadcast split into shards', { requestId, shards: outcome.shards });
+    case 'shard_delivered':
+      return logger.info('shard delivered', {
+        requestId,
+        shard: outcome.shard,
+        ...outcome.report,
+        failures: outcome.report.failures.length,
+      });
+    case 'delivered':
+      return logger.info('notification delivered', {
+        requestId,
+        ...outcome.report,
+        failures: outcome.report.failures.length,
+      });
+  }
+};
+
 /**
- * Handles one notification request body: a broadcast is split into shard
- * messages re-enqueued to run in parallel; a shard or a targeted request is
- * delivered, with throttling retried until the invocation's remaining time
- * (less a margin) runs out. A malformed body throws, naming the field.
+ * Handles one notification message body: parse it (the domain's one entry
+ * point, shard messages accepted), hand it to NotificationIntake with a
+ * deadline of the invocation's remaining time less a margin, log the outcome.
+ * A malformed body throws, naming the field.
  */
 const makeRequestHandler = ({ fanout, shardQueue, logger }: NotificationDeps) => {
+  const intake = new NotificationIntake(fanout, shardQueue);
   return async (body: string, context: Context | undefined): Promise<void> => {
-    let input: unknown;
-    try {
-      input = JSON.parse(unwrapSns(body));
-    } catch {
-      throw new ValidationError('$', 'is not valid JSON');
-    }
+    const parsed = parseInboundNotification(unwrapSns(body), { shard: true });
+    if (!parsed.ok) throw parsed.error;
+    if (parsed.value.kind === 'batch') throw new Error('unreachable: batches are not accepted');
     const deadline =
       Date.now() + Math.max(0, (context?.getRemainingTimeInMillis() ?? 30_000) - SAFETY_MARGIN_MS);
-    const shard = isShardMessage(input) ? input.herald_shard : undefined;
-    const parsed = parseNotificationRequest(isShardMessage(input) ? input.request : input);
-    if (!parsed.ok) throw parsed.error;
-    const request = parsed.value;
-    if (shard !== undefined) {
-      const report = await fanout.deliverShard(request, shard, { deadline });
-      logger.info('shard delivered', {
-        requestId: request.id,
-        shard,
-        ...report,
-        failures: report.failures.length,
-      });
-      return;
-    }
-    if (isBroadcast(request) && fanout.broadcastShards().length > 1) {
-      fanout.encode(request);
-      await shardQueue.enqueue(
-        isShardMessage(input) ? input.request : input,
-        fanout.broadcastShards(),
-      );
-      logger.info('broadcast split into shards', {
-        requestId: request.id,
-        shards: fanout.broadcastShards().length,
-      });
-      return;
-    }
-    const report = await fanout.deliver(request, { deadline });
-    logger.info('notification delivered', {
-      requestId: request.id,
-      ...report,
-      failures: report.failures.length,
-    });
+    const outcome = await intake.accept(parsed.value, { deadline });
+    logOutcome(logger, parsed.value.request.id, outcome);
   };
 };
 

@@ -1,7 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ConnectionStreamRecord, presenceFactsOf } from '@herald/adapters-aws/dynamodb';
-import type { PresenceTracker, UserPresence } from '@herald/domain';
+import {
+  type PresenceTracker,
+  type UserPresence,
+  ValidationError,
+  wireError,
+} from '@herald/domain';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
@@ -54,11 +59,9 @@ const makePresenceQueryHandler =
         statusCode: 400,
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
-          error: {
-            code: 'bad_request',
-            field: 'userIds',
-            message: `userIds: give 1 to ${MAX_USERS} comma-separated ids`,
-          },
+          error: wireError(
+            new ValidationError('userIds', `give 1 to ${MAX_USERS} comma-separated ids`),
+          ),
         }),
       };
     }

@@ -1,18 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { BroadcastShard } from '@herald/domain';
-
-/** A broadcast shard as it travels through the notifications queue: the request as sent, and its shard. */
-interface ShardMessage {
-  readonly herald_shard: BroadcastShard;
-  readonly request: unknown;
-}
-
-interface ShardQueue {
-  enqueue(request: unknown, shards: readonly BroadcastShard[]): Promise<void>;
-}
-
-const isShardMessage = (value: unknown): value is ShardMessage =>
-  typeof value === 'object' && value !== null && 'herald_shard' in value && 'request' in value;
+import { type BroadcastShard, encodeShardMessage, type ShardQueue } from '@herald/domain';
 
 /**
  * Re-enqueues a broadcast as one message per shard, so the shards run in
@@ -33,7 +20,7 @@ class SqsShardQueue implements ShardQueue {
           QueueUrl: this.queueUrl,
           Entries: batch.map((shard) => ({
             Id: String(shard.segment),
-            MessageBody: JSON.stringify({ herald_shard: shard, request } satisfies ShardMessage),
+            MessageBody: encodeShardMessage(request, shard),
             ...(fifo
               ? {
                   MessageGroupId: `shard-${shard.segment}`,
@@ -52,5 +39,4 @@ class SqsShardQueue implements ShardQueue {
   }
 }
 
-export type { ShardMessage, ShardQueue };
-export { isShardMessage, SqsShardQueue };
+export { SqsShardQueue };

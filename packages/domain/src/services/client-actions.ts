@@ -1,0 +1,207 @@
+import {
+  ConnectionNotFoundError,
+  errorFrame,
+  HeraldError,
+  InternalError,
+  OutputUnavailableError,
+} from '../errors.js';
+import { LIMITS } from '../limits.js';
+import type { ClientAction, ClientFrame } from '../model/client-frame.js';
+import type { FrameError } from '../parsing/client-frame-parser.js';
+import type { EventPublisher } from '../ports/event-publisher.js';
+import type { Result } from '../result.js';
+import type { ConnectionRegistry } from './connection-registry.js';
+
+/** The connection a frame came in on, as its transport knows it. */
+interface ClientConnection {
+  readonly connectionId: string;
+  /**
+   * The user, when the transport authenticated the connection itself (the
+   * embedded server keeps the principal verified at the upgrade). Left out,
+   * the service reads it from the registry.
+   */
+  readonly userId?: string | undefined;
+  /**
+   * When the registry was last told this connection is alive. The service
+   * updates it; a transport that keeps per-connection state between frames
+   * keeps it there, so `every-action` refreshes stay throttled.
+   */
+  lastTouchedAt?: number;
+}
+
+/** What the service answers a frame with. `send` and `publish` answer nothing when they succeed. */
+type ClientReply =
+  | { readonly type: 'pong'; readonly connectionId: string }
+  | { readonly type: 'subscribed'; readonly channel: string }
+  | { readonly type: 'unsubscribed'; readonly channel: string }
+  | ReturnType<typeof errorFrame>;
+
+/** Something a transport may want to log: the reply already says what the client is told. */
+interface ClientActionIncident {
+  /** `refused`: a Herald error the client caused or can act on; `failed`: anything else. */
+  readonly kind: 'refused' | 'failed';
+  /**
+   * How loud to log it: `error` for a failure or a temporary error (an output
+   * or store down), `warn` for a connection the registry does not hold,
+   * `info` for a client's own mistake.
+   */
+  readonly severity: 'error' | 'warn' | 'info';
+  readonly connectionId: string;
+  /** Undefined when the frame did not parse. */
+  readonly action: ClientAction | undefined;
+  readonly error: unknown;
+}
+
+interface ClientActionsOptions {
+  /**
+   * When the registry's liveness of a connection is refreshed:
+   * - `ping-only`: on `ping` only. For the Lambda handlers, which keep no
+   *   state between invocations: refreshing on every action would cost a
+   *   store read and write per frame, and clients keep alive with pings.
+   * - `every-action`: on `ping` always, and on any other action at most four
+   *   times per idle timeout (tracked in `ClientConnection.lastTouchedAt`).
+   *   For the embedded server, which closes a socket idle for the idle
+   *   timeout whatever the frames were, and so must keep the stored
+   *   connection as alive as the socket.
+   */
+  readonly refreshLiveness: 'ping-only' | 'every-action';
+  /** Sets the `every-action` throttle. @default LIMITS.idleTimeoutMs */
+  readonly idleTimeoutMs?: number;
+  /** Told about every refused or failed frame, for logging. */
+  readonly onIncident?: (incident: ClientActionIncident) => void;
+}
+
+/**
+ * The client protocol (ping, send, publish, subscribe, unsubscribe), in one
+ * place for every runtime: the embedded server's WebSocket endpoint and the
+ * Lambda action handler are transports that parse a frame, call `handle`, and
+ * send back the reply, if any.
+ *
+ * Decided once, here, for every runtime:
+ * - **User.** A `send`/`publish` carries the user the transport gives; a
+ *   transport that gives none gets the one the registry holds.
+ * - **Liveness.** `refreshLiveness`, an option (see there): the one place the
+ *   runtimes differ.
+ * - **Timestamps.** A forwarded message's `timestamp` is `receivedAt`: when the
+ *   frame reached the edge (the embedded server's clock on arrival; API
+ *   Gateway's `requestTimeEpoch`), not when it was handled.
+ * - **Unregistered connections.** Any action from a connection the registry
+ *   does not hold (never registered, removed, or expired) is answered with
+ *   `connection_not_found`, and nothing is forwarded; the connection stays open.
+ * - **Failures.** A Herald error is answered with its error frame; a failing
+ *   output with `output_unavailable`; anything else with `internal_error`. The
+ *   connection stays open in every case.
+ */
+class ClientActions {
+  private readonly refreshEveryAction: boolean;
+  private readonly refreshEveryMs: number;
+
+  constructor(
+    private readonly registry: ConnectionRegistry,
+    private readonly publisher: EventPublisher,
+    private readonly options: ClientActionsOptions,
+  ) {
+    this.refreshEveryAction = options.refreshLiveness === 'every-action';
+    this.refreshEveryMs = (options.idleTimeoutMs ?? LIMITS.idleTimeoutMs) / 4;
+  }
+
+  /** Handles one frame, as `parseClientFrame` returned it; resolves with the reply to send, if any. */
+  async handle(
+    connection: ClientConnection,
+    frame: Result<ClientFrame, FrameError>,
+    receivedAt: number,
+  ): Promise<ClientReply | undefined> {
+    if (!frame.ok) return this.refuse(connection, undefined, frame.error);
+    try {
+      return await this.act(connection, frame.value, receivedAt);
+    } catch (error) {
+      return this.refuse(connection, frame.value.action, error);
+    }
+  }
+
+  private async act(
+    connection: ClientConnection,
+    frame: ClientFrame,
+    receivedAt: number,
+  ): Promise<ClientReply | undefined> {
+    const { connectionId } = connection;
+    switch (frame.action) {
+      case 'ping':
+        await this.touch(connection, receivedAt);
+        return { type: 'pong', connectionId };
+      case 'send':
+      case 'publish': {
+        await this.keepAlive(connection, receivedAt);
+        const userId = connection.userId ?? (await this.registeredUser(connectionId));
+        try {
+          await this.publisher.publish([
+            {
+              kind: 'client_message',
+              route: frame.action,
+              message: frame.message,
+              userId,
+              connectionId,
+              timestamp: receivedAt,
+            },
+          ]);
+        } catch (error) {
+          throw new OutputUnavailableError({ cause: error });
+        }
+        return undefined;
+      }
+      case 'subscribe':
+        await this.keepAlive(connection, receivedAt);
+        await this.registry.subscribe(connectionId, frame.channel);
+        return { type: 'subscribed', channel: frame.channel };
+      case 'unsubscribe':
+        await this.keepAlive(connection, receivedAt);
+        await this.registry.unsubscribe(connectionId, frame.channel);
+        return { type: 'unsubscribed', channel: frame.channel };
+    }
+  }
+
+  private async registeredUser(connectionId: string): Promise<string> {
+    const record = await this.registry.get(connectionId);
+    if (record === undefined) throw new ConnectionNotFoundError(connectionId);
+    return record.userId;
+  }
+
+  /** Refreshes liveness on an action other than ping, if the option says so and it is due. */
+  private async keepAlive(connection: ClientConnection, at: number): Promise<void> {
+    if (!this.refreshEveryAction) return;
+    const last = connection.lastTouchedAt;
+    if (last !== undefined && at - last < this.refreshEveryMs) return;
+    await this.touch(connection, at);
+  }
+
+  private async touch(connection: ClientConnection, at: number): Promise<void> {
+    connection.lastTouchedAt = at;
+    if (!(await this.registry.touch(connection.connectionId))) {
+      throw new ConnectionNotFoundError(connection.connectionId);
+    }
+  }
+
+  private refuse(
+    connection: ClientConnection,
+    action: ClientAction | undefined,
+    error: unknown,
+  ): ClientReply {
+    const known = error instanceof HeraldError;
+    this.options.onIncident?.({
+      kind: known ? 'refused' : 'failed',
+      severity:
+        !known || error.temporary
+          ? 'error'
+          : error instanceof ConnectionNotFoundError
+            ? 'warn'
+            : 'info',
+      connectionId: connection.connectionId,
+      action,
+      error,
+    });
+    return errorFrame(known ? error : new InternalError({ cause: error }));
+  }
+}
+
+export type { ClientActionIncident, ClientActionsOptions, ClientConnection, ClientReply };
+export { ClientActions };

@@ -1,0 +1,157 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  type HeraldError,
+  MAX_REQUEST_BYTES,
+  NotFoundError,
+  type NotificationFanout,
+  type NotificationRequest,
+  PayloadTooLargeError,
+  type PresenceTracker,
+  parseInboundNotification,
+  UnauthorizedError,
+  ValidationError,
+  wireError,
+} from '@herald/domain';
+import { bearerOf, keyMatches, readBody, sendJson } from './http-io.js';
+import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
+import type { WsConnectionGateway } from './ws-connection-gateway.js';
+
+interface HttpApiOptions {
+  /** Key backends present as `Authorization: Bearer`; without it the backend routes answer 401. */
+  readonly backendKey: string | undefined;
+  readonly fanout: NotificationFanout;
+  readonly tracker: PresenceTracker;
+  readonly gateway: WsConnectionGateway;
+  /** Who may call the management API (`/@connections/{id}`). */
+  readonly managementApi: 'loopback' | 'any' | 'off';
+  readonly logger: Logger;
+}
+
+const MAX_PRESENCE_QUERY = 100;
+
+/** The HTTP status of an error the API answers; anything not listed is a 500. */
+const statusOf = (error: unknown): number => {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof UnauthorizedError) return 401;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof PayloadTooLargeError) return 413;
+  return 500;
+};
+
+/** Every error the HTTP API answers has the catalogue's body: `{"error":{code,message,temporary,field?}}`. */
+const sendError = (
+  response: ServerResponse,
+  error: unknown,
+  headers: Record<string, string> = {},
+): void => sendJson(response, statusOf(error), { error: wireError(error) }, headers);
+
+/**
+ * The embedded server's HTTP API, for backends: `POST /notifications`,
+ * `GET /presence`, `GET /healthz`; and API Gateway's management API
+ * (`/@connections/{id}`, with API Gateway's own error shapes) over the
+ * sockets the WebSocket endpoint holds.
+ */
+const createHttpApi = (options: HttpApiOptions) => {
+  const { fanout, tracker, gateway, logger: log } = options;
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const management = MANAGEMENT_ROUTE.exec(url.pathname);
+      if (management !== null)
+        return await serveManagementApi(
+          request,
+          response,
+          decodeURIComponent(management[1] ?? ''),
+          { gateway, access: options.managementApi },
+        );
+      const route = `${request.method} ${url.pathname}`;
+      if (route === 'GET /healthz')
+        return sendJson(response, 200, { status: 'ok', connections: gateway.size });
+      if (route === 'POST /notifications') return await notificationsRoute(request, response);
+      if (route === 'GET /presence') return await presenceRoute(request, response, url);
+      return sendError(response, new NotFoundError(route));
+    } catch (error) {
+      if (statusOf(error) === 500) log.error('request failed', { error, method: request.method });
+      if (response.headersSent) return;
+      sendError(
+        response,
+        error,
+        error instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer' } : {},
+      );
+    }
+  };
+
+  const requireBackend = (request: IncomingMessage): void => {
+    if (options.backendKey !== undefined && keyMatches(bearerOf(request), options.backendKey))
+      return;
+    throw new UnauthorizedError();
+  };
+
+  /** Delivers one parsed request; a request the fanout refuses (payload too large) comes back as its error. */
+  const deliver = async (request: NotificationRequest) => {
+    try {
+      return { ok: true as const, report: await fanout.deliver(request) };
+    } catch (error) {
+      if (error instanceof PayloadTooLargeError || error instanceof ValidationError)
+        return { ok: false as const, error: error as HeraldError };
+      throw error;
+    }
+  };
+
+  const notificationsRoute = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+  ): Promise<void> => {
+    requireBackend(request);
+    const parsed = parseInboundNotification(await readBody(request, MAX_REQUEST_BYTES), {
+      batch: true,
+    });
+    if (!parsed.ok) return sendError(response, parsed.error);
+    if (parsed.value.kind !== 'batch') {
+      const delivered = await deliver(parsed.value.request);
+      return delivered.ok
+        ? sendJson(response, 200, delivered.report)
+        : sendError(response, delivered.error);
+    }
+    const results = [];
+    for (const entry of parsed.value.entries) {
+      if (!entry.ok) {
+        results.push({ error: wireError(entry.error) });
+        continue;
+      }
+      const delivered = await deliver(entry.value);
+      results.push(
+        delivered.ok ? { report: delivered.report } : { error: wireError(delivered.error) },
+      );
+    }
+    sendJson(response, 200, { results });
+  };
+
+  const presenceRoute = async (
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+  ): Promise<void> => {
+    requireBackend(request);
+    const userIds = (url.searchParams.get('userIds') ?? '')
+      .split(',')
+      .filter((id) => id.length > 0);
+    if (userIds.length === 0 || userIds.length > MAX_PRESENCE_QUERY) {
+      return sendError(
+        response,
+        new ValidationError('userIds', `give 1 to ${MAX_PRESENCE_QUERY} comma-separated ids`),
+      );
+    }
+    const users = await tracker.query(userIds);
+    sendJson(response, 200, {
+      users: users.map((u) => ({ ...u, lastSeenAt: u.lastSeenAt ?? null })),
+    });
+  };
+
+  return handle;
+};
+
+export type { HttpApiOptions };
+export { createHttpApi };

@@ -1,0 +1,211 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  type ClientActions,
+  type Clock,
+  type ConnectionRegistry,
+  errorFrame,
+  type Principal,
+  parseClientFrame,
+  RateLimitedError,
+  type TokenVerifier,
+} from '@herald/domain';
+import type { RawData, WebSocket } from 'ws';
+import { presentedTokenOf } from './token-carriers.js';
+import type { LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
+import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
+
+interface WebSocketEndpointOptions {
+  /** Clients may connect to `/` or `/{stage}`. */
+  readonly stage: string;
+  readonly verifier: TokenVerifier;
+  readonly registry: ConnectionRegistry;
+  /** What a frame means: the endpoint only carries frames to it and its replies back. */
+  readonly actions: ClientActions;
+  /** Holds the sockets, for the fanout and the management API. */
+  readonly gateway: WsConnectionGateway;
+  readonly clock: Clock;
+  readonly idleTimeoutMs: number;
+  readonly maxConnectionAgeMs: number;
+  /** Client actions per connection per second; bursts of twice that. */
+  readonly rateLimitPerSecond: number;
+  readonly logger: Logger;
+}
+
+interface WebSocketEndpoint {
+  /** Answers an HTTP upgrade: refused (404, 401, 403, 503) or a connection accepted. */
+  upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Closes the sockets over their maximum age or idle for the idle timeout, with 1001. */
+  sweep(): void;
+  /** Refuses new upgrades, closes every socket with 1001, and resolves once each one's frames and disconnect are handled. */
+  close(): Promise<void>;
+}
+
+const LIVE = Symbol('herald.connection');
+type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
+const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
+
+/** API Gateway-style connection ids: 16 characters of base64. */
+const newConnectionId = (): string => randomBytes(11).toString('base64').slice(0, 15).concat('=');
+
+/**
+ * The embedded server's WebSocket endpoint, a transport: it admits upgrades
+ * (token verified before the handshake completes), holds the sockets, applies
+ * the per-connection rate limit, closes idle and old sockets, and hands every
+ * frame, in order, to ClientActions, sending back its reply. It does not
+ * decide what a frame means.
+ */
+const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEndpoint => {
+  const { stage, verifier, registry, actions, gateway, clock, logger: log } = options;
+  const { idleTimeoutMs, maxConnectionAgeMs } = options;
+  const ratePerMs = options.rateLimitPerSecond / 1000;
+  const burst = Math.max(1, 2 * options.rateLimitPerSecond);
+  const completeUpgrade = createUpgrader();
+  let closing = false;
+
+  const admit = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== '/' && url.pathname !== `/${stage}`)
+      return rejectUpgrade(socket, 404, 'Not Found');
+    const presented = presentedTokenOf(request, url);
+    if (presented.token === undefined) return rejectUpgrade(socket, 401, 'Unauthorized');
+    const verdict = await verifier.verify(presented.token);
+    if (!verdict.ok) {
+      log.info('connection refused', { reason: verdict.error.code, carrier: presented.carrier });
+      return rejectUpgrade(socket, 403, 'Forbidden');
+    }
+    completeUpgrade(request, socket, head, presented.protocol, (ws) =>
+      accept(ws, verdict.value, request),
+    );
+  };
+
+  const accept = (socket: WebSocket, principal: Principal, request: IncomingMessage): void => {
+    const now = clock.now();
+    const live: LiveConnection = {
+      connectionId: newConnectionId(),
+      userId: principal.userId,
+      socket,
+      connectedAt: now,
+      lastActiveAt: now,
+      lastTouchedAt: now,
+      tokens: burst,
+      refilledAt: now,
+      queue: Promise.resolve(),
+      sourceIp: request.socket.remoteAddress,
+      userAgent: request.headers['user-agent'],
+    };
+    gateway.add(live);
+    live.queue = registry.connect(live.connectionId, principal).then(
+      () => undefined,
+      (error) => {
+        log.error('connection not registered', { error, connectionId: live.connectionId });
+        socket.close(1011, 'Internal error');
+      },
+    );
+    (socket as LiveSocket)[LIVE] = live;
+    socket.on('message', onSocketMessage);
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
+  };
+
+  // One set of handlers for every socket, finding the connection on the socket
+  // itself: three closures per connection would cost more memory than most of
+  // Herald's per-connection state.
+  function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    onFrame(liveOf(this), data, isBinary);
+  }
+  function onSocketClose(this: WebSocket): void {
+    onClose(liveOf(this));
+  }
+  function onSocketError(this: WebSocket, error: Error): void {
+    log.warn('socket error', { error, connectionId: liveOf(this).connectionId });
+  }
+
+  const send = (live: LiveConnection, body: unknown) => live.socket.send(JSON.stringify(body));
+
+  const takeToken = (live: LiveConnection, now: number): boolean => {
+    live.tokens = Math.min(burst, live.tokens + (now - live.refilledAt) * ratePerMs);
+    live.refilledAt = now;
+    if (live.tokens < 1) return false;
+    live.tokens -= 1;
+    return true;
+  };
+
+  /** Frames are handled one at a time, in order; each is stamped with its arrival time. */
+  const onFrame = (live: LiveConnection, data: RawData, isBinary: boolean): void => {
+    const now = clock.now();
+    live.lastActiveAt = now;
+    if (!takeToken(live, now)) {
+      send(live, errorFrame(new RateLimitedError()));
+      return;
+    }
+    const raw = isBinary || !Buffer.isBuffer(data) ? Buffer.from(data as Buffer) : data;
+    live.queue = live.queue
+      .then(() => actions.handle(live, parseClientFrame(raw), now))
+      .then(
+        (reply) => {
+          if (reply !== undefined) send(live, reply);
+        },
+        (error) => {
+          log.error('frame failed', { error, connectionId: live.connectionId });
+          send(live, errorFrame(error));
+        },
+      );
+  };
+
+  /** Runs after the frames already queued, so `close()` can wait for it through `live.queue`. */
+  const onClose = (live: LiveConnection): void => {
+    gateway.remove(live.connectionId);
+    live.queue = live.queue
+      .then(() => registry.disconnect(live.connectionId))
+      .then(
+        () => undefined,
+        (error) => log.error('disconnect not recorded', { error, connectionId: live.connectionId }),
+      );
+  };
+
+  const sweep = (): void => {
+    const now = clock.now();
+    for (const live of gateway.connections()) {
+      if (now - live.connectedAt >= maxConnectionAgeMs) {
+        live.socket.close(1001, 'Going away: maximum connection age');
+      } else if (now - live.lastActiveAt >= idleTimeoutMs) {
+        live.socket.close(1001, 'Going away: idle timeout');
+      }
+    }
+  };
+
+  const close = async (): Promise<void> => {
+    closing = true;
+    const open = [...gateway.connections()];
+    const gone = open.map(
+      (live) =>
+        new Promise<void>((resolve) => {
+          live.socket.once('close', () => resolve());
+          live.socket.close(1001, 'Going away: server shutting down');
+        }),
+    );
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 3000).unref());
+    await Promise.race([Promise.all(gone), timeout]);
+    for (const live of gateway.connections()) live.socket.terminate();
+    await Promise.all(open.map((live) => live.queue));
+  };
+
+  return {
+    upgrade: (request, socket, head) => {
+      socket.on('error', () => socket.destroy());
+      admit(request, socket, head).catch((error) => {
+        log.error('upgrade failed', { error });
+        rejectUpgrade(socket, 500, 'Internal Server Error');
+      });
+    },
+    sweep,
+    close,
+  };
+};
+
+export type { WebSocketEndpoint, WebSocketEndpointOptions };
+export { createWebSocketEndpoint };
