@@ -90,20 +90,23 @@ class ConnectionNotFoundError extends HeraldError {
 }
 
 /** The reasons a token is denied. Stable: authorizers and clients branch on them. */
-type TokenDenialReason =
-  | 'token_missing'
-  | 'token_too_large'
-  | 'token_malformed'
-  | 'token_alg_not_allowed'
-  | 'token_key_mismatch'
-  | 'token_unknown_kid'
-  | 'token_key_unavailable'
-  | 'token_signature_invalid'
-  | 'token_expired'
-  | 'token_not_yet_valid'
-  | 'token_issuer_invalid'
-  | 'token_audience_invalid'
-  | 'token_claim_invalid';
+const TOKEN_DENIAL_REASONS = [
+  'token_missing',
+  'token_too_large',
+  'token_malformed',
+  'token_alg_not_allowed',
+  'token_key_mismatch',
+  'token_unknown_kid',
+  'token_key_unavailable',
+  'token_signature_invalid',
+  'token_expired',
+  'token_not_yet_valid',
+  'token_issuer_invalid',
+  'token_audience_invalid',
+  'token_claim_invalid',
+] as const;
+
+type TokenDenialReason = (typeof TOKEN_DENIAL_REASONS)[number];
 
 /** Why a token was refused. The message never contains the token itself. */
 class TokenDeniedError extends HeraldError {
@@ -234,6 +237,7 @@ export {
   OutputUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
+  TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   UnauthorizedError,
   UnknownActionError,

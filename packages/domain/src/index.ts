@@ -12,6 +12,7 @@ export {
   OutputUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
+  TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   UnauthorizedError,
   UnknownActionError,

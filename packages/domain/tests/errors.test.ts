@@ -12,6 +12,7 @@ import {
   OutputUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
+  TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   UnauthorizedError,
   UnknownActionError,
@@ -87,5 +88,47 @@ describe('error catalogue', () => {
     expect(body.code).toBe('internal_error');
     expect(JSON.stringify(body)).not.toContain('ECONNREFUSED');
     expect(wireError('a string thrown')).toEqual(body);
+  });
+});
+
+describe('the protocol reference (docs/protocol.md)', () => {
+  const documented = async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+    const table = doc.slice(
+      doc.indexOf('<!-- error-codes:start -->'),
+      doc.indexOf('<!-- error-codes:end -->'),
+    );
+    return new Map(
+      [...table.matchAll(/^\| `([a-z_]+)` \| (yes|no) \|/gm)].map((row) => [
+        row[1],
+        row[2] === 'yes',
+      ]),
+    );
+  };
+
+  it('lists every error code of the catalogue, each with its temporary flag', async () => {
+    const catalogue: HeraldError[] = [
+      new ValidationError('users', 'must be an array'),
+      new PayloadTooLargeError('frame', 2, 1),
+      new UnknownActionError('dance'),
+      new ChannelNotAllowedError('room-2'),
+      new ConnectionNotFoundError('c1'),
+      new ConfigurationError('port', 'taken'),
+      new KeySourceError('issuer down'),
+      new ConcurrencyConflictError('lost the race'),
+      new RateLimitedError(),
+      new OutputUnavailableError(),
+      new InternalError(),
+      new UnauthorizedError(),
+      new NotFoundError('GET /nowhere'),
+      ...TOKEN_DENIAL_REASONS.map((reason) => new TokenDeniedError(reason, 'denied')),
+    ];
+
+    const table = await documented();
+
+    expect(Object.fromEntries(table)).toEqual(
+      Object.fromEntries(catalogue.map((error) => [error.code, error.temporary])),
+    );
   });
 });
