@@ -8,7 +8,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^packages/domain/' },
       to: {
-        path: '^(packages|@herald)/(adapters-[^/]+|lambda-entrypoints|server|infra-cdk)(/|$)',
+        path: '^(packages|@herald)/(adapters-[^/]+|lambda-entrypoints|server|local-aws|infra-cdk)(/|$)',
       },
     },
     {
@@ -44,7 +44,25 @@ module.exports = {
       comment: 'Only composition roots know which adapter is bound to which port.',
       severity: 'error',
       from: { path: '^packages/adapters-[^/]+/' },
-      to: { path: '^(packages|@herald)/(lambda-entrypoints|server|infra-cdk)(/|$)' },
+      to: { path: '^(packages|@herald)/(lambda-entrypoints|server|local-aws|infra-cdk)(/|$)' },
+    },
+    {
+      name: 'server-does-not-import-lambda',
+      comment:
+        'The server package holds the embedded server only: the Lambda handlers, and the local API Gateway in front of them, live in lambda-entrypoints and local-aws.',
+      severity: 'error',
+      from: { path: '^packages/server/' },
+      to: { path: '^(packages|@herald)/(lambda-entrypoints|local-aws)(/|$)' },
+    },
+    {
+      name: 'server-imports-no-container-or-batch',
+      comment:
+        "No inversify, reflect-metadata or Powertools batch in the server: it wires its own adapters in plain code, and has no Lambda batches. Those are the Lambda composition root's.",
+      severity: 'error',
+      from: { path: '^packages/server/' },
+      to: {
+        path: '(^|/)node_modules/(inversify|reflect-metadata|@aws-lambda-powertools/batch)/|^(inversify|reflect-metadata|@aws-lambda-powertools/batch)(/|$)',
+      },
     },
     {
       name: 'no-circular',

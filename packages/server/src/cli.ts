@@ -13,7 +13,6 @@ import { awsAdapters } from './aws-wiring.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';
 import { createHeraldServer } from './herald-server.js';
-import { startLambdaMode } from './lambda-cli.js';
 import { WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
 
 const fail = (message: string): never => {
@@ -42,17 +41,13 @@ const main = async (): Promise<void> => {
     return;
   }
   if (config.lambda) {
-    const logger = new Logger({ serviceName: 'herald', logLevel: config.logLevel });
-    let emulation: Awaited<ReturnType<typeof startLambdaMode>>;
-    try {
-      emulation = await startLambdaMode(config, logger);
-    } catch (error) {
-      return fail(error instanceof ConfigurationError ? error.message : String(error));
-    }
-    const stop = () => emulation.stop().then(() => process.exit(0));
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    return;
+    return fail(
+      '--lambda (HERALD_LAMBDA) has moved to the @herald/local-aws package, as its own command.\n' +
+        'Run it with the same HERALD_* and AWS_* variables (flags: --host, --port, --stage, --log-level):\n' +
+        '  herald-local-aws\n' +
+        'or, from this repository after a build:\n' +
+        '  node packages/local-aws/dist/cli.js',
+    );
   }
   const development = [config.jwtSecret, config.jwtPublicKey, config.jwksUrl, config.x509Url].every(
     (setting) => setting === undefined,

@@ -189,7 +189,7 @@ const SETTINGS = {
 
 type SettingName = keyof typeof SETTINGS;
 type ServerConfig = { readonly [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> } & {
-  /** Run the Lambda handlers behind a local API Gateway emulation instead of the embedded server. */
+  /** Asked for the Lambda mode, which moved to @herald/local-aws: the CLI says so and exits. */
   readonly lambda: boolean;
 };
 
@@ -207,8 +207,7 @@ const helpText = (): string => {
     '',
     `  ${'flag'.padEnd(24)} ${'environment variable'.padEnd(29)} meaning`,
     ...rows,
-    `  --${'lambda'.padEnd(22)} ${'HERALD_LAMBDA=1'.padEnd(29)} run the Lambda handlers behind a local API Gateway (needs the tables,`,
-    `  ${''.padEnd(24)} ${''.padEnd(29)} HERALD_NOTIFICATIONS_QUEUE_URL, and AWS_ENDPOINT_URL_* for emulators)`,
+    `  --${'lambda'.padEnd(22)} ${'HERALD_LAMBDA=1'.padEnd(29)} moved: the Lambda handlers' local API Gateway is herald-local-aws (@herald/local-aws)`,
     '  --help                   show this text',
   ].join('\n');
 };

@@ -3,12 +3,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createQueue, createTables } from '@herald/adapters-aws/testing';
 import { waitFor } from '@herald/domain/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, emulatorEnvironment } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const WSCAT = createRequire(import.meta.url).resolve('wscat/bin/wscat');
@@ -80,74 +76,23 @@ describe('herald CLI', () => {
     await wscat.exited;
   });
 
-  it('runs the Lambda handlers behind a local API Gateway with --lambda', {
-    timeout: 30_000,
-  }, async () => {
+  it('exits 2 with --lambda, naming the package and the command the mode moved to', async () => {
     requireBuild();
-    const aws = emulatorEnvironment();
-    const dynamo = new DynamoDBClient({
-      region: aws.AWS_REGION,
-      endpoint: aws.AWS_ENDPOINT_URL_DYNAMODB,
-      credentials: {
-        accessKeyId: aws.AWS_ACCESS_KEY_ID,
-        secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
-      },
-    });
-    const sqs = new SQSClient({
-      region: aws.AWS_REGION,
-      endpoint: aws.AWS_ENDPOINT_URL_SQS,
-      useQueueUrlAsEndpoint: false,
-      credentials: {
-        accessKeyId: aws.AWS_ACCESS_KEY_ID,
-        secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
-      },
-    });
-    const tables = await createTables(dynamo);
-    const notifications = await createQueue(sqs);
-    const herald = launch(CLI, ['--lambda', '--port', '0'], {
-      ...aws,
-      HERALD_CONNECTIONS_TABLE: tables.connections,
-      HERALD_PRESENCE_TABLE: tables.presence,
-      HERALD_NOTIFICATIONS_QUEUE_URL: notifications.url,
-    });
-    children.push(herald.child);
-    const banner = await waitFor(
-      () => (herald.output.stdout.includes('wscat -c') ? herald.output.stdout : undefined),
-      {
-        timeoutMs: 15_000,
-        what: 'the --lambda banner',
-      },
-    ).catch((error: Error) => {
-      throw new Error(
-        `${error.message}\nstdout: ${herald.output.stdout}\nstderr: ${herald.output.stderr}`,
-      );
-    });
-    const wsUrl = /wscat -c "([^"]+)"/.exec(banner)?.[1] as string;
-
-    const client = await connect(wsUrl);
-    await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: notifications.url,
-        MessageBody: '{"users":["dev-user"],"data":{"from":"lambda"}}',
-      }),
-    );
-
-    const received = await client.next(1).catch((error: Error) => {
-      throw new Error(
-        `${error.message}\nherald said: ${herald.output.stdout}${herald.output.stderr}`,
-      );
-    });
-    expect(received).toEqual(['{"from":"lambda"}']);
-    herald.child.kill('SIGTERM');
-    expect(await herald.exited).toBe(0);
-  });
-
-  it('explains what --lambda needs when it is missing', async () => {
-    requireBuild();
-    const herald = launch(CLI, ['--lambda']);
+    const herald = launch(CLI, ['--lambda', '--port', '0']);
 
     expect(await herald.exited).toBe(2);
-    expect(herald.output.stderr).toContain('HERALD_CONNECTIONS_TABLE');
+    expect(herald.output.stderr).toContain('@herald/local-aws');
+    expect(herald.output.stderr).toContain('herald-local-aws');
+    expect(herald.output.stderr).toContain('node packages/local-aws/dist/cli.js');
+    expect(herald.output.stdout).toBe('');
+  });
+
+  it('exits 2 with HERALD_LAMBDA=1 as with --lambda', async () => {
+    requireBuild();
+    const herald = launch(CLI, ['--port', '0'], { HERALD_LAMBDA: '1' });
+
+    expect(await herald.exited).toBe(2);
+    expect(herald.output.stderr).toContain('herald-local-aws');
   });
 
   it('prints --help listing every option', async () => {

@@ -147,3 +147,19 @@ const provideEmulators = async (project: ProvidingProject): Promise<() => Promis
 
 export type { ProvidingProject };
 export { provideEmulators };
+
+/**
+ * The standard SDK variables pointing at running emulators, exactly as a
+ * deployment would set them (with dummy credentials): for a child process's
+ * environment, or `Object.assign(process.env, …)` in a test.
+ */
+const emulatorEnvironment = (endpoints: Pick<Emulators, 'dynamoEndpoint' | 'fauxqsEndpoint'>) => ({
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+  AWS_SECRET_ACCESS_KEY: 'local-secret',
+  AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamoEndpoint,
+  AWS_ENDPOINT_URL_SNS: endpoints.fauxqsEndpoint,
+  AWS_ENDPOINT_URL_SQS: endpoints.fauxqsEndpoint,
+});
+
+export { emulatorEnvironment };

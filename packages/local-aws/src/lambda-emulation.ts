@@ -14,6 +14,15 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import {
+  createUpgrader,
+  type LiveConnection,
+  MANAGEMENT_ROUTE,
+  rejectUpgrade,
+  sendJson,
+  serveManagementApi,
+  WsConnectionGateway,
+} from '@herald/server/host';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyResultV2,
@@ -26,10 +35,6 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import type { RawData, WebSocket } from 'ws';
-import { sendJson } from './http-io.js';
-import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
-import { type LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
-import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
 
 type WebSocketHandler = (event: never) => Promise<APIGatewayProxyResultV2>;
 

@@ -2,20 +2,24 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createQueue, createTables, createTopicWithQueue } from '@herald/adapters-aws/testing';
+import {
+  queueCollector as collector,
+  createQueue,
+  createTables,
+  createTopicWithQueue,
+} from '@herald/adapters-aws/testing';
 import { waitFor } from '@herald/domain/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLambdaEmulation } from '../src/lambda-emulation.js';
-import { lambdaHandlers } from '../src/lambda-mode.js';
 import {
   type Client,
-  queueCollector as collector,
   connect,
-  emulatorEnvironment,
   refusal,
-  SECRET,
-  token,
-} from './helpers.js';
+  TEST_SECRET as SECRET,
+  signTestToken as token,
+} from '@herald/server/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLambdaEmulation } from '../src/lambda-emulation.js';
+import { lambdaHandlers } from '../src/lambda-handlers.js';
+import { emulatorEnvironment } from './support/emulator-environment.js';
 
 describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB Local, fauxqs)', () => {
   const saved = { ...process.env };

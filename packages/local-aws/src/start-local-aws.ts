@@ -1,23 +1,31 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsClientOptions } from '@herald/adapters-aws/sqs';
 import { ConfigurationError } from '@herald/domain';
-import type { ServerConfig } from './config.js';
-import { generateDevCredentials, signDevToken } from './dev-credentials.js';
+import { loadConfig as loadLambdaConfig } from '@herald/lambda-entrypoints';
+import { generateDevCredentials, signDevToken } from '@herald/server';
 import { createLambdaEmulation } from './lambda-emulation.js';
-import { lambdaHandlers } from './lambda-mode.js';
+import { lambdaHandlers } from './lambda-handlers.js';
+import type { LocalAwsSettings } from './settings.js';
+
+interface StartOptions {
+  readonly settings: LocalAwsSettings;
+  /** The Lambda functions' HERALD_* variables and the SDK's AWS_* ones. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly onError: (where: string, error: unknown) => void;
+}
 
 /**
- * `herald --lambda`: Herald's Lambda handlers behind a local API Gateway, on
- * the tables and queues the environment names (DynamoDB Local and fauxqs, or
- * real AWS). Configuration is the Lambda functions' own HERALD_* variables.
+ * Herald's Lambda handlers behind a local API Gateway, on the tables and
+ * queue the environment names (DynamoDB Local and fauxqs, or real AWS).
+ * Resolves once it listens, with the emulation and the lines to print.
  */
-const startLambdaMode = async (config: ServerConfig, logger: Logger) => {
-  const table = config.connectionsTable;
-  const queueUrl = process.env.HERALD_NOTIFICATIONS_QUEUE_URL;
-  if (table === undefined || config.presenceTable === undefined) {
+const startLocalAws = async ({ settings, env, onError }: StartOptions) => {
+  const config = loadLambdaConfig(env);
+  const table = config.HERALD_CONNECTIONS_TABLE;
+  const queueUrl = config.HERALD_NOTIFICATIONS_QUEUE_URL;
+  if (table === undefined || config.HERALD_PRESENCE_TABLE === undefined) {
     throw new ConfigurationError(
       'HERALD_CONNECTIONS_TABLE / HERALD_PRESENCE_TABLE',
       'the Lambda handlers keep state in DynamoDB: set both',
@@ -47,34 +55,38 @@ const startLambdaMode = async (config: ServerConfig, logger: Logger) => {
       `table ${table} has no stream; create it from connectionsTableDefinition()`,
     );
   }
-  const development = [config.jwtSecret, config.jwtPublicKey, config.jwksUrl, config.x509Url].every(
-    (s) => s === undefined,
-  );
+  const development = [
+    config.HERALD_JWT_SECRET,
+    config.HERALD_JWT_SECRET_ARN,
+    config.HERALD_JWT_SECRET_PARAMETER,
+    config.HERALD_JWKS_URL,
+    config.HERALD_X509_URL,
+  ].every((source) => source === undefined);
   const dev = generateDevCredentials();
-  const env = development ? { ...process.env, HERALD_JWT_SECRET: dev.jwtSecret } : process.env;
+  const handlerEnv = development ? { ...env, HERALD_JWT_SECRET: dev.jwtSecret } : env;
   const emulation = createLambdaEmulation({
-    host: config.host,
-    port: config.port,
-    stage: config.stage,
-    handlers: ({ managementEndpoint }) => lambdaHandlers(env, managementEndpoint),
+    host: settings.host,
+    port: settings.port,
+    stage: settings.stage,
+    handlers: ({ managementEndpoint }) => lambdaHandlers(handlerEnv, managementEndpoint),
     notificationsQueue: { client: new SQSClient(sqsClientOptions()), queueUrl },
     connectionsStream: {
       // DynamoDB Local serves streams on its own endpoint, which the Streams
       // client would not otherwise find (it reads AWS_ENDPOINT_URL_DYNAMODB_STREAMS).
       client: new DynamoDBStreamsClient(
-        process.env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS === undefined &&
-          process.env.AWS_ENDPOINT_URL_DYNAMODB !== undefined
-          ? { endpoint: process.env.AWS_ENDPOINT_URL_DYNAMODB }
+        env.AWS_ENDPOINT_URL_DYNAMODB_STREAMS === undefined &&
+          env.AWS_ENDPOINT_URL_DYNAMODB !== undefined
+          ? { endpoint: env.AWS_ENDPOINT_URL_DYNAMODB }
           : {},
       ),
       streamArn,
     },
-    onError: (where, error) => logger.error('emulated invocation failed', { where, error }),
+    onError,
   });
   const address = await emulation.start();
   const lines = [
     `Herald's Lambda handlers are behind a local API Gateway at ${address.wsUrl}`,
-    `State: DynamoDB tables ${table} and ${config.presenceTable}. Notification requests: ${queueUrl}.`,
+    `State: DynamoDB tables ${table} and ${config.HERALD_PRESENCE_TABLE}. Notification requests: ${queueUrl}.`,
   ];
   if (development) {
     const token = await signDevToken(dev.jwtSecret);
@@ -86,8 +98,8 @@ const startLambdaMode = async (config: ServerConfig, logger: Logger) => {
       `  npx wscat -c "${address.wsUrl}?authorization=${token}"`,
     );
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
-  return emulation;
+  return { emulation, banner: lines.join('\n') };
 };
 
-export { startLambdaMode };
+export type { StartOptions };
+export { startLocalAws };
