@@ -1,0 +1,196 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { CONNECTIONS_USER_INDEX, PRESENCE_EXPIRY_INDEX } from '@herald/adapters-aws/dynamodb';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { DEFAULTS } from '../defaults.js';
+import type { HeraldJwtProps } from '../herald-jwt-props.js';
+import { type HandlerName, lambdaEnvironments } from '../lambda-environment.js';
+import type { HeraldMessaging } from './messaging.js';
+import { grantTableActions, type HeraldTables } from './tables.js';
+
+interface HeraldFunctionsProps {
+  /** How the authorizer verifies client tokens; exactly one key source. */
+  readonly jwt: HeraldJwtProps;
+  readonly tables: HeraldTables;
+  readonly messaging: HeraldMessaging;
+  /** The `@connections` endpoint the notifications handler posts to. */
+  readonly managementEndpoint: string;
+  /** Shards a broadcast is split into. @default 8 */
+  readonly broadcastShards?: number;
+  /** Retention of every function's log group. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+}
+
+/** The Lambda entry files, as @herald/lambda-entrypoints ships them. */
+const entriesPackage = dirname(
+  createRequire(import.meta.url).resolve('@herald/lambda-entrypoints/package.json'),
+);
+const repositoryRoot = join(entriesPackage, '..', '..');
+
+/**
+ * Herald's seven Lambda handlers, bundled from @herald/lambda-entrypoints
+ * with esbuild (no Docker). Each has its own log group and its own role,
+ * allowed only what that handler does: its table actions, its event source,
+ * the token secret for the authorizer. Grants on other parts' resources (the
+ * stage, the topics and queues) are made by those parts.
+ */
+class HeraldFunctions {
+  public readonly authorizer: NodejsFunction;
+  public readonly connect: NodejsFunction;
+  public readonly disconnect: NodejsFunction;
+  public readonly actions: NodejsFunction;
+  public readonly notifications: NodejsFunction;
+  public readonly presence: NodejsFunction;
+  public readonly presenceQuery: NodejsFunction;
+  /** Every handler by name, in the order above. */
+  public readonly all: Readonly<Record<HandlerName, NodejsFunction>>;
+
+  constructor(scope: Construct, props: HeraldFunctionsProps) {
+    const { jwt, tables, messaging } = props;
+    const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    const environments = lambdaEnvironments({
+      connectionsTableName: tables.connectionsTable.tableName,
+      presenceTableName: tables.presenceTable.tableName,
+      jwt,
+      outputTopicArn: messaging.outputTopic.topicArn,
+      outputQueueUrl: messaging.outputQueue.queueUrl,
+      notificationsQueueUrl: messaging.inputQueue.queueUrl,
+      managementEndpoint: props.managementEndpoint,
+      broadcastShards: props.broadcastShards ?? DEFAULTS.broadcastShards,
+    });
+    const handler = (
+      name: string,
+      entry: string,
+      environment: Record<string, string>,
+      sizing: { readonly memorySize: number; readonly timeoutSeconds: number },
+    ) => {
+      // Its own role, allowed to write only to its own log group: no
+      // AWSLambdaBasicExecutionRole, whose logs permission spans every group.
+      const logGroup = new LogGroup(scope, `${name}Logs`, {
+        retention: logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const role = new Role(scope, `${name}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      });
+      role.addToPolicy(
+        new PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      return new NodejsFunction(scope, name, {
+        entry: join(entriesPackage, 'src', 'entries', `${entry}.ts`),
+        handler: 'handler',
+        runtime: DEFAULTS.runtime,
+        architecture: DEFAULTS.architecture,
+        memorySize: sizing.memorySize,
+        timeout: Duration.seconds(sizing.timeoutSeconds),
+        environment,
+        logGroup,
+        role,
+        projectRoot: repositoryRoot,
+        depsLockFilePath: join(repositoryRoot, 'pnpm-lock.yaml'),
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node24',
+          minify: true,
+          sourceMap: true,
+          mainFields: ['module', 'main'],
+          externalModules: [],
+          forceDockerBundling: false,
+          esbuildArgs: { '--conditions': '@herald/source' },
+          banner:
+            "import { createRequire as __herald_createRequire } from 'node:module'; const require = __herald_createRequire(import.meta.url);",
+        },
+      });
+    };
+    const small = { memorySize: 256, timeoutSeconds: 10 };
+    const medium = { memorySize: 512, timeoutSeconds: 10 };
+
+    // ---- the WebSocket routes' handlers ----
+    this.authorizer = handler('Authorizer', 'authorizer', environments.authorizer, small);
+    jwt.secret?.grantRead(this.authorizer);
+    jwt.secretParameter?.grantRead(this.authorizer);
+
+    this.connect = handler('Connect', 'connect', environments.connect, small);
+    grantTableActions(this.connect, tables.connectionsTable, ['PutItem', 'BatchWriteItem']);
+
+    this.disconnect = handler('Disconnect', 'disconnect', environments.disconnect, small);
+    grantTableActions(this.disconnect, tables.connectionsTable, ['DeleteItem', 'BatchWriteItem']);
+
+    this.actions = handler('Actions', 'actions', environments.actions, medium);
+    grantTableActions(this.actions, tables.connectionsTable, [
+      'GetItem',
+      'UpdateItem',
+      'PutItem',
+      'DeleteItem',
+    ]);
+
+    // ---- notification requests, from the input queue ----
+    this.notifications = handler('Notifications', 'notifications', environments.notifications, {
+      memorySize: 1024,
+      timeoutSeconds: 60,
+    });
+    this.notifications.addEventSource(
+      new SqsEventSource(messaging.inputQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
+    grantTableActions(
+      this.notifications,
+      tables.connectionsTable,
+      ['GetItem', 'Query', 'Scan', 'BatchGetItem', 'DeleteItem', 'BatchWriteItem'],
+      [CONNECTIONS_USER_INDEX],
+    );
+
+    // ---- presence, from the connections stream ----
+    this.presence = handler('Presence', 'presence', environments.presence, medium);
+    this.presence.addEventSource(
+      new DynamoEventSource(tables.connectionsTable, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        onFailure: new SqsDlq(messaging.presenceStreamDeadLetterQueue),
+      }),
+    );
+    Validations.of(this.presence.role as Role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'dynamodb:ListStreams, which the stream event source needs, does not support resource-level permissions.',
+    });
+    grantTableActions(
+      this.presence,
+      tables.presenceTable,
+      ['GetItem', 'PutItem', 'BatchGetItem', 'Query'],
+      [PRESENCE_EXPIRY_INDEX],
+    );
+
+    // ---- GET /presence ----
+    this.presenceQuery = handler(
+      'PresenceQuery',
+      'presence-query',
+      environments.presenceQuery,
+      small,
+    );
+    grantTableActions(this.presenceQuery, tables.presenceTable, ['BatchGetItem']);
+
+    this.all = {
+      authorizer: this.authorizer,
+      connect: this.connect,
+      disconnect: this.disconnect,
+      actions: this.actions,
+      notifications: this.notifications,
+      presence: this.presence,
+      presenceQuery: this.presenceQuery,
+    };
+  }
+}
+
+export type { HeraldFunctionsProps };
+export { HeraldFunctions };
