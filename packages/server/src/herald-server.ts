@@ -40,6 +40,7 @@ import type { RawData, WebSocket } from 'ws';
 import { bearerOf, keyMatches, readBody, sendJson } from './http-io.js';
 import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
+import type { SigV4AccessKey } from './sigv4-verifier.js';
 import { presentedTokenOf } from './token-carriers.js';
 import { type LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
 import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
@@ -71,6 +72,11 @@ interface HeraldServerOptions {
   readonly rateLimitPerSecond?: number;
   /** Who may call the management API (`/@connections/{id}`). @default 'loopback' */
   readonly managementApi?: 'loopback' | 'any' | 'off';
+  /**
+   * Key pairs callers sign management API calls with (SigV4, as for API Gateway) when it answers `any` caller;
+   * the backend key, as `Authorization: Bearer`, is accepted too. @default none
+   */
+  readonly managementAccessKeys?: readonly SigV4AccessKey[];
   /** In-process, shards and small pages only add work. @default { broadcastShards: 1, pageSize: 10000 } */
   readonly fanout?: NotificationFanoutOptions;
   /** @default a Powertools Logger for service "herald" */
@@ -351,8 +357,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     try {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const management = MANAGEMENT_ROUTE.exec(url.pathname);
-      if (management !== null)
-        return await managementRoute(request, response, decodeURIComponent(management[1] ?? ''));
+      if (management !== null) return await managementRoute(request, response, management[1] ?? '');
       const route = `${request.method} ${url.pathname}`;
       if (route === 'GET /healthz')
         return sendJson(response, 200, { status: 'ok', connections: gateway.size });
@@ -462,7 +467,13 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     request: IncomingMessage,
     response: ServerResponse,
     connectionId: string,
-  ) => serveManagementApi(request, response, connectionId, { gateway, access: managementApi });
+  ) =>
+    serveManagementApi(request, response, connectionId, {
+      gateway,
+      access: managementApi,
+      credentials: { accessKeys: options.managementAccessKeys, backendKey: options.backendKey },
+      clock,
+    });
 
   // ---- lifecycle ----------------------------------------------------------
 

@@ -8,6 +8,7 @@ export { createHeraldServer } from './herald-server.js';
 export { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 export type { WebhookOptions } from './outputs/webhook-event-publisher.js';
 export { OutputFullError, WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
+export type { SigV4AccessKey } from './sigv4-verifier.js';
 export { presentedTokenOf } from './token-carriers.js';
 export type { LiveConnection } from './ws-connection-gateway.js';
 export { MAX_BUFFERED_BYTES, WsConnectionGateway } from './ws-connection-gateway.js';
