@@ -72,6 +72,7 @@ const send = (url: string, raw: RawRequest) =>
         port,
         method: raw.method,
         path: raw.path,
+        setHost: false,
         headers: { ...raw.headers, 'content-length': String(raw.body.length) },
       },
       (response) => {
@@ -161,9 +162,7 @@ describe('Management API answering any caller', () => {
 
     await expect(withoutToken).rejects.toBeInstanceOf(ForbiddenException);
     await client.roundTrip();
-    expect(client.received.filter((m) => m !== '{"type":"pong"}' && !m.includes('pong'))).toEqual([
-      'temporary',
-    ]);
+    expect(client.received.filter((m) => !m.includes('"pong"'))).toEqual(['temporary']);
   });
 
   it.each([
@@ -363,7 +362,7 @@ describe('Management API answering any caller', () => {
     expect(client.received.filter((m) => !m.includes('"pong"'))).toEqual(
       delivered.filter((m) => !m.includes('"pong"')),
     );
-  });
+  }, 30_000);
 });
 
 describe('Management API answering loopback callers', () => {
