@@ -442,7 +442,7 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const management = MANAGEMENT_ROUTE.exec(url.pathname);
     if (management !== null) {
-      serveManagementApi(request, response, decodeURIComponent(management[1] ?? ''), {
+      serveManagementApi(request, response, management[1] ?? '', {
         gateway,
         access: 'loopback',
       }).catch((error) => {

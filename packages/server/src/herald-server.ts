@@ -31,6 +31,7 @@ import {
 } from '@herald/domain';
 import { createHttpApi } from './http-api.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
+import type { SigV4AccessKey } from './sigv4-verifier.js';
 import { createWebSocketEndpoint } from './websocket-endpoint.js';
 import { WsConnectionGateway } from './ws-connection-gateway.js';
 
@@ -61,6 +62,11 @@ interface HeraldServerOptions {
   readonly rateLimitPerSecond?: number;
   /** Who may call the management API (`/@connections/{id}`). @default 'loopback' */
   readonly managementApi?: 'loopback' | 'any' | 'off';
+  /**
+   * Key pairs callers sign management API calls with (SigV4, as for API Gateway) when it answers `any` caller;
+   * the backend key, as `Authorization: Bearer`, is accepted too. @default none
+   */
+  readonly managementAccessKeys?: readonly SigV4AccessKey[];
   /** In-process, shards and small pages only add work. @default { broadcastShards: 1, pageSize: 10000 } */
   readonly fanout?: NotificationFanoutOptions;
   /** @default a Powertools Logger for service "herald" */
@@ -166,6 +172,8 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     tracker,
     gateway,
     managementApi: options.managementApi ?? 'loopback',
+    managementAccessKeys: options.managementAccessKeys,
+    clock,
     logger: log,
   });
   const http: Server = createServer((request, response) => void api(request, response));

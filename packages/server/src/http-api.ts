@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
+  type Clock,
   type HeraldError,
   MAX_REQUEST_BYTES,
   NotFoundError,
@@ -15,6 +16,7 @@ import {
 } from '@herald/domain';
 import { bearerOf, keyMatches, readBody, sendJson } from './http-io.js';
 import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
+import type { SigV4AccessKey } from './sigv4-verifier.js';
 import type { WsConnectionGateway } from './ws-connection-gateway.js';
 
 interface HttpApiOptions {
@@ -25,6 +27,9 @@ interface HttpApiOptions {
   readonly gateway: WsConnectionGateway;
   /** Who may call the management API (`/@connections/{id}`). */
   readonly managementApi: 'loopback' | 'any' | 'off';
+  /** Key pairs that may sign management API calls (SigV4) when it answers `any` caller. */
+  readonly managementAccessKeys: readonly SigV4AccessKey[] | undefined;
+  readonly clock: Clock;
   readonly logger: Logger;
 }
 
@@ -60,12 +65,12 @@ const createHttpApi = (options: HttpApiOptions) => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       const management = MANAGEMENT_ROUTE.exec(url.pathname);
       if (management !== null)
-        return await serveManagementApi(
-          request,
-          response,
-          decodeURIComponent(management[1] ?? ''),
-          { gateway, access: options.managementApi },
-        );
+        return await serveManagementApi(request, response, management[1] ?? '', {
+          gateway,
+          access: options.managementApi,
+          credentials: { accessKeys: options.managementAccessKeys, backendKey: options.backendKey },
+          clock: options.clock,
+        });
       const route = `${request.method} ${url.pathname}`;
       if (route === 'GET /healthz')
         return sendJson(response, 200, { status: 'ok', connections: gateway.size });

@@ -8,3 +8,4 @@ export { createHeraldServer } from './herald-server.js';
 export { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 export type { WebhookOptions } from './outputs/webhook-event-publisher.js';
 export { OutputFullError, WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
+export type { SigV4AccessKey } from './sigv4-verifier.js';
