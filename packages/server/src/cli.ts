@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Logger } from '@aws-lambda-powertools/logger';
 import { HttpKeySource } from '@herald/adapters-aws/keys';
-import { StaticKeySource, SystemClock } from '@herald/adapters-memory';
+import { StaticKeySource, SystemClock } from '@herald/adapters-node';
 import {
   ConfigurationError,
   type EventPublisher,

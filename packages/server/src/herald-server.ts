@@ -7,8 +7,8 @@ import {
   InMemoryConnectionStore,
   InMemoryEventPublisher,
   InMemoryPresenceStore,
-  SystemClock,
 } from '@herald/adapters-memory';
+import { SystemClock } from '@herald/adapters-node';
 import {
   type Clock,
   ConfigurationError,

@@ -4,7 +4,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { StaticKeySource, SystemClock } from '@herald/adapters-memory';
+import { StaticKeySource, SystemClock } from '@herald/adapters-node';
 import { type OutboundEvent, TokenVerifier } from '@herald/domain';
 import { waitFor } from '@herald/domain/testing';
 import { type JWTPayload, SignJWT } from 'jose';

@@ -1,5 +1,5 @@
 import { HttpKeySource, StoredSecretKeySource } from '@herald/adapters-aws/keys';
-import { StaticKeySource } from '@herald/adapters-memory';
+import { StaticKeySource } from '@herald/adapters-node';
 import type { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
 import { TOKENS } from './tokens.js';
