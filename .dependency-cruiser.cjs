@@ -65,6 +65,14 @@ module.exports = {
       },
     },
     {
+      name: 'not-to-dev-dep',
+      comment:
+        "A package's src/ ships: it may not import at run time a package that is only in its devDependencies. Type-only imports are erased, so they may; so may a peer dependency that the package also installs for its own tests (domain/testing's fast-check and vitest), since its consumer provides it.",
+      severity: 'error',
+      from: { path: '^packages/[^/]+/src/' },
+      to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only', 'npm-peer'] },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
@@ -73,7 +81,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|cdk\\.out|\\.turbo)/' },
+    // Only the repository's own build outputs: a dependency's files under its dist/ are still seen.
+    exclude: { path: '^packages/[^/]+/(dist|dist-bundles|cdk\\.out|\\.turbo)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.base.json' },
     enhancedResolveOptions: {

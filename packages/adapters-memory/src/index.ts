@@ -4,5 +4,3 @@ export { InMemoryConnectionStore, shardOf } from './in-memory-connection-store.j
 export type { EventListener } from './in-memory-event-publisher.js';
 export { InMemoryEventPublisher } from './in-memory-event-publisher.js';
 export { InMemoryPresenceStore } from './in-memory-presence-store.js';
-export { StaticKeySource } from './static-key-source.js';
-export { SystemClock } from './system-clock.js';

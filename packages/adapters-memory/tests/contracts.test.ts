@@ -4,7 +4,6 @@ import {
   describeConnectionGatewayContract,
   describeConnectionStoreContract,
   describeEventPublisherContract,
-  describeKeySourceContract,
   describePresenceStoreContract,
   ManualClock,
   waitFor,
@@ -14,15 +13,7 @@ import {
   InMemoryConnectionStore,
   InMemoryEventPublisher,
   InMemoryPresenceStore,
-  StaticKeySource,
-  SystemClock,
 } from '../src/index.js';
-
-const secret = (kid: string) => ({
-  kind: 'secret' as const,
-  kid,
-  secret: new TextEncoder().encode(`secret-for-${kid}-padded-to-32-bytes-at-least`),
-});
 
 describeConnectionStoreContract(
   'InMemoryConnectionStore',
@@ -61,21 +52,6 @@ describeEventPublisherContract('InMemoryEventPublisher', () => {
       ),
   };
 });
-
-describeKeySourceContract('StaticKeySource', () => {
-  const source = new StaticKeySource({ keys: [secret('k1'), secret('k2')] });
-  return {
-    source,
-    initialKids: ['k1', 'k2'],
-    rotate: async () => {
-      source.replace({ keys: [secret('k3')] });
-      return ['k3'];
-    },
-    break: async () => source.fail(),
-  };
-});
-
-describeClockContract('SystemClock', () => new SystemClock());
 
 describeClockContract(
   'ManualClock (auto-advancing)',

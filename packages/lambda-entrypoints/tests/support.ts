@@ -4,9 +4,8 @@ import {
   InMemoryConnectionStore,
   InMemoryEventPublisher,
   InMemoryPresenceStore,
-  StaticKeySource,
-  SystemClock,
 } from '@herald/adapters-memory';
+import { StaticKeySource, SystemClock } from '@herald/adapters-node';
 import type { BroadcastShard } from '@herald/domain';
 import type { Container } from 'inversify';
 import { SignJWT } from 'jose';

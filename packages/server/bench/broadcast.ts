@@ -16,7 +16,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { StaticKeySource, SystemClock } from '@herald/adapters-memory';
+import { StaticKeySource, SystemClock } from '@herald/adapters-node';
 import { TokenVerifier } from '@herald/domain';
 import { createHeraldServer } from '@herald/server';
 import { Bench } from 'tinybench';

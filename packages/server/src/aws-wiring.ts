@@ -1,17 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbConnectionStore, DynamoDbPresenceStore } from '@herald/adapters-aws/dynamodb';
-import { SnsEventPublisher } from '@herald/adapters-aws/sns';
-import { SqsEventPublisher, SqsRequestPoller, sqsClientOptions } from '@herald/adapters-aws/sqs';
+import { SqsRequestPoller } from '@herald/adapters-aws/sqs';
+import { dynamoDbDocumentClient } from '@herald/adapters-aws/wiring/dynamodb';
+import { awsOutputPublisher, sqsClient } from '@herald/adapters-aws/wiring/outputs';
 import {
   type Clock,
   ConfigurationError,
   type ConnectionStore,
   type EventPublisher,
   type PresenceStore,
-  RoutedEventPublisher,
 } from '@herald/domain';
 
 /** Where the embedded server keeps state and talks to backends on AWS. Every field is optional. */
@@ -37,8 +33,11 @@ interface AwsAdapters {
 }
 
 /**
- * The AWS adapters the settings ask for. SDK clients take region, credentials
- * and endpoints the standard way (AWS_REGION, the provider chain,
+ * The AWS adapters the settings ask for, built by the same wiring as the
+ * Lambdas' (`@herald/adapters-aws/wiring/*`): one DynamoDB client for both
+ * stores, the outputs routed as on the serverless stack, and one SQS client
+ * shared by the output queue and the input poller. SDK clients take region,
+ * credentials and endpoints the standard way (AWS_REGION, the provider chain,
  * AWS_ENDPOINT_URL_DYNAMODB / _SNS / _SQS), so the same settings work against
  * AWS and against local emulators.
  */
@@ -65,9 +64,7 @@ const awsAdapters = (
     inputPoller?: SqsRequestPoller;
   } = {};
   if (connectionsTable !== undefined && presenceTable !== undefined) {
-    const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    const documents = dynamoDbDocumentClient();
     adapters.connectionStore = new DynamoDbConnectionStore(documents, clock, {
       tableName: connectionsTable,
       ...(settings.maxConnectionAgeMs === undefined
@@ -78,27 +75,12 @@ const awsAdapters = (
       tableName: presenceTable,
     });
   }
-  const sqs =
-    outputQueueUrl !== undefined || inputQueueUrl !== undefined
-      ? new SQSClient(sqsClientOptions())
-      : undefined;
-  const topic =
-    outputTopicArn === undefined
-      ? undefined
-      : new SnsEventPublisher(new SNSClient({}), { topicArn: outputTopicArn });
-  const queue =
-    outputQueueUrl === undefined || sqs === undefined
-      ? undefined
-      : new SqsEventPublisher(sqs, { queueUrl: outputQueueUrl });
-  if (topic !== undefined || queue !== undefined) {
-    const toQueue = [queue ?? topic].filter((p) => p !== undefined);
-    const toTopic = [topic ?? queue].filter((p) => p !== undefined);
-    adapters.output = new RoutedEventPublisher({
-      send: toQueue,
-      publish: toTopic,
-      presence: toTopic,
-    });
-  }
+  const sqs = outputQueueUrl !== undefined || inputQueueUrl !== undefined ? sqsClient() : undefined;
+  const output = awsOutputPublisher(
+    { outputTopicArn, outputQueueUrl },
+    sqs === undefined ? {} : { sqs },
+  );
+  if (output !== undefined) adapters.output = output;
   if (inputQueueUrl !== undefined && sqs !== undefined) {
     adapters.inputPoller = new SqsRequestPoller(sqs, {
       queueUrl: inputQueueUrl,

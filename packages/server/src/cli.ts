@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { Logger } from '@aws-lambda-powertools/logger';
-import { HttpKeySource } from '@herald/adapters-aws/keys';
-import { StaticKeySource, SystemClock } from '@herald/adapters-memory';
+import {
+  keySourceChoice,
+  keySourceFor,
+  tokenVerifierOptions,
+} from '@herald/adapters-aws/wiring/keys';
+import { StaticKeySource, SystemClock } from '@herald/adapters-node';
 import {
   ConfigurationError,
   type EventPublisher,
-  type KeySource,
   TokenVerifier,
   ValidationError,
 } from '@herald/domain';
@@ -18,15 +21,6 @@ import { WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
 const fail = (message: string): never => {
   process.stderr.write(`herald: ${message}\n`);
   process.exit(2);
-};
-
-const keySourceFor = (config: ServerConfig, devSecret: string): KeySource => {
-  if (config.jwksUrl !== undefined)
-    return new HttpKeySource({ url: config.jwksUrl, format: 'jwks' });
-  if (config.x509Url !== undefined)
-    return new HttpKeySource({ url: config.x509Url, format: 'x509' });
-  if (config.jwtPublicKey !== undefined) return StaticKeySource.fromPem(config.jwtPublicKey);
-  return StaticKeySource.fromSecret(config.jwtSecret ?? devSecret);
 };
 
 const main = async (): Promise<void> => {
@@ -49,21 +43,18 @@ const main = async (): Promise<void> => {
         '  node packages/local-aws/dist/cli.js',
     );
   }
-  const development = [config.jwtSecret, config.jwtPublicKey, config.jwksUrl, config.x509Url].every(
-    (setting) => setting === undefined,
-  );
+  // No key given means development: a generated secret (HS256), printed below.
+  const keys = keySourceChoice(config);
+  const development = keys === undefined;
   const dev = generateDevCredentials();
   const backendKey = config.backendKey ?? dev.backendKey;
   const logger = new Logger({ serviceName: 'herald', logLevel: config.logLevel });
   const clock = new SystemClock();
-  const symmetric = config.jwtSecret !== undefined || development;
-  const verifier = new TokenVerifier(keySourceFor(config, dev.jwtSecret), clock, {
-    algorithms: config.jwtAlgorithms ?? (symmetric ? ['HS256'] : ['RS256']),
-    ...(config.jwtIssuer === undefined ? {} : { issuer: config.jwtIssuer }),
-    ...(config.jwtAudience === undefined ? {} : { audience: config.jwtAudience }),
-    userIdClaim: config.userIdClaim,
-    channelsClaim: config.channelsClaim,
-  });
+  const verifier = new TokenVerifier(
+    keySourceFor(keys ?? { kind: 'secret', secret: dev.jwtSecret }, StaticKeySource),
+    clock,
+    tokenVerifierOptions(config),
+  );
   let aws: ReturnType<typeof awsAdapters>;
   try {
     aws = awsAdapters(config, clock, {

@@ -6,8 +6,8 @@ import {
   InMemoryConnectionStore,
   InMemoryEventPublisher,
   InMemoryPresenceStore,
-  SystemClock,
 } from '@herald/adapters-memory';
+import { SystemClock } from '@herald/adapters-node';
 import {
   ClientActions,
   type Clock,

@@ -1,4 +1,4 @@
-export { StaticKeySource } from '@herald/adapters-memory';
+export { StaticKeySource } from '@herald/adapters-node';
 export type { ServerConfig } from './config.js';
 export { helpText, loadConfig, SETTINGS } from './config.js';
 export type { DevCredentials } from './dev-credentials.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SystemClock } from '@herald/adapters-memory';
+import { SystemClock } from '@herald/adapters-node';
 import { type Clock, LIMITS, PayloadTooLargeError } from '@herald/domain';
 import { bearerOf, isLoopback, keyMatches, readBody, sendJson } from './http-io.js';
 import { type SigV4AccessKey, SigV4Verifier } from './sigv4-verifier.js';

@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createQueue, createTables, createTopicWithQueue } from '@herald/adapters-aws/testing';
-import { SystemClock } from '@herald/adapters-memory';
+import { SystemClock } from '@herald/adapters-node';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { awsAdapters } from '../src/aws-wiring.js';
 import { connect, emulatorEnvironment, queueCollector, startServer, token } from './helpers.js';

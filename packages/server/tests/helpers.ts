@@ -3,7 +3,7 @@ import {
   emulatorEnvironment as awsEmulatorEnvironment,
   queueCollector,
 } from '@herald/adapters-aws/testing';
-import { StaticKeySource, SystemClock } from '@herald/adapters-memory';
+import { StaticKeySource, SystemClock } from '@herald/adapters-node';
 import { type OutboundEvent, TokenVerifier } from '@herald/domain';
 import { inject } from 'vitest';
 import { createHeraldServer, type HeraldServerOptions } from '../src/index.js';

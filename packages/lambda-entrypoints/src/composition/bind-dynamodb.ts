@@ -1,17 +1,18 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDbConnectionStore, DynamoDbPresenceStore } from '@herald/adapters-aws/dynamodb';
+import { dynamoDbDocumentClient } from '@herald/adapters-aws/wiring/dynamodb';
 import type { Clock } from '@herald/domain';
 import type { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
 import { TOKENS } from './tokens.js';
 
-/** The connection and presence stores on DynamoDB; the client is made when a store is first resolved. */
+/** The connection and presence stores on DynamoDB, sharing one client made when a store is first resolved. */
 const bindDynamoDbStores = (container: Container, config: LambdaConfig): void => {
-  const documents = () =>
-    DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+  let client: DynamoDBDocumentClient | undefined;
+  const documents = () => {
+    client ??= dynamoDbDocumentClient();
+    return client;
+  };
   container.bind(TOKENS.ConnectionStore).toResolvedValue(
     (clock: Clock) =>
       new DynamoDbConnectionStore(documents(), clock, {

@@ -1,4 +1,4 @@
-import { SystemClock } from '@herald/adapters-memory';
+import { SystemClock } from '@herald/adapters-node';
 import type { Container } from 'inversify';
 import type { LambdaConfig } from '../config.js';
 import type { AdapterBinder } from './container.js';

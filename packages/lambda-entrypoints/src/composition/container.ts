@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { tokenVerifierOptions } from '@herald/adapters-aws/wiring/keys';
 import {
   type Clock,
   type ConnectionGateway,
@@ -15,6 +16,7 @@ import {
 } from '@herald/domain';
 import { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
+import { tokenSettingsOf } from './token-settings.js';
 import { TOKENS } from './tokens.js';
 
 /** Binds the ports: AWS adapters in Lambda, memory adapters in tests. */
@@ -33,19 +35,13 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(new Logger({ serviceName: 'herald' }));
   bindAdapters(container, config);
-  container.bind(TOKENS.TokenVerifier).toResolvedValue(
-    (keys: KeySource, clock: Clock) =>
-      new TokenVerifier(keys, clock, {
-        algorithms:
-          config.HERALD_JWT_ALGORITHMS ??
-          (config.HERALD_JWKS_URL || config.HERALD_X509_URL ? ['RS256'] : ['HS256']),
-        ...(config.HERALD_JWT_ISSUER ? { issuer: config.HERALD_JWT_ISSUER } : {}),
-        ...(config.HERALD_JWT_AUDIENCE ? { audience: config.HERALD_JWT_AUDIENCE } : {}),
-        userIdClaim: config.HERALD_USER_ID_CLAIM,
-        channelsClaim: config.HERALD_CHANNELS_CLAIM,
-      }),
-    [TOKENS.KeySource, TOKENS.Clock],
-  );
+  container
+    .bind(TOKENS.TokenVerifier)
+    .toResolvedValue(
+      (keys: KeySource, clock: Clock) =>
+        new TokenVerifier(keys, clock, tokenVerifierOptions(tokenSettingsOf(config))),
+      [TOKENS.KeySource, TOKENS.Clock],
+    );
   container.bind(TOKENS.ConnectionRegistry).toResolvedValue(
     (store: ConnectionStore, clock: Clock) =>
       new ConnectionRegistry(store, clock, {
