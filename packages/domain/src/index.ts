@@ -75,6 +75,7 @@ export { RoutedEventPublisher } from './services/routed-event-publisher.js';
 export type { TokenVerifierOptions } from './services/token-verifier.js';
 export {
   HMAC_ALGORITHMS,
+  MAX_NUMERIC_DATE_SECONDS,
   SUPPORTED_ALGORITHMS,
   TokenVerifier,
 } from './services/token-verifier.js';
