@@ -3,6 +3,7 @@ export { InMemoryConnectionGateway } from './in-memory-connection-gateway.js';
 export { InMemoryConnectionStore, shardOf } from './in-memory-connection-store.js';
 export type { EventListener } from './in-memory-event-publisher.js';
 export { InMemoryEventPublisher } from './in-memory-event-publisher.js';
+export type { InMemoryPresenceStoreOptions } from './in-memory-presence-store.js';
 export { InMemoryPresenceStore } from './in-memory-presence-store.js';
 export { StaticKeySource } from './static-key-source.js';
 export { SystemClock } from './system-clock.js';

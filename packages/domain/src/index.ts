@@ -49,7 +49,12 @@ export type {
 export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
-export type { PresenceRecord, PresenceStore } from './ports/presence-store.js';
+export type {
+  PresenceRecord,
+  PresenceSnapshot,
+  PresenceStore,
+  PresenceUpdate,
+} from './ports/presence-store.js';
 export type { Result } from './result.js';
 export { err, ok } from './result.js';
 export { runBounded } from './services/bounded-pool.js';
@@ -66,8 +71,15 @@ export type {
   RetryPolicy,
 } from './services/notification-fanout.js';
 export { mergeReports, NotificationFanout } from './services/notification-fanout.js';
-export type { PresenceFact, Transition } from './services/presence-state.js';
-export { applyPresenceFact, emptyRecord } from './services/presence-state.js';
+export type { PresenceFact, PresencePlan, Transition } from './services/presence-state.js';
+export {
+  applyPresenceFact,
+  applyPresenceUpdate,
+  emptyRecord,
+  outboxCleared,
+  planPresenceFact,
+  snapshotOfRecord,
+} from './services/presence-state.js';
 export type { PresenceTrackerOptions, UserPresence } from './services/presence-tracker.js';
 export { PresenceTracker } from './services/presence-tracker.js';
 export type { EventRoutes } from './services/routed-event-publisher.js';
