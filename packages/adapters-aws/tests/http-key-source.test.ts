@@ -144,6 +144,7 @@ describe('HttpKeySource', () => {
       .sign(keys.privateKeys.known as CryptoKey);
     const good = await new SignJWT({ sub: 'alice' })
       .setProtectedHeader({ alg: 'RS256', kid: 'known' })
+      .setExpirationTime('10m')
       .sign(keys.privateKeys.known as CryptoKey);
 
     const verdicts = [];
@@ -172,6 +173,7 @@ describe('HttpKeySource', () => {
     });
     const token = await new SignJWT({ sub: 'firebase-user' })
       .setProtectedHeader({ alg: 'RS256', kid: 'cert-kid' })
+      .setExpirationTime('10m')
       .sign(key);
 
     const result = await verifier.verify(token);

@@ -21,6 +21,10 @@ describeConnectionStoreContract(
 );
 
 describePresenceStoreContract('InMemoryPresenceStore', () => new InMemoryPresenceStore());
+describePresenceStoreContract(
+  'InMemoryPresenceStore, every record indexed',
+  () => new InMemoryPresenceStore({ indexAbove: 0, compactAt: 0 }),
+);
 
 describeConnectionGatewayContract('InMemoryConnectionGateway', () => {
   const gateway = new InMemoryConnectionGateway();

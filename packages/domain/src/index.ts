@@ -69,7 +69,12 @@ export type {
 export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
-export type { PresenceRecord, PresenceStore } from './ports/presence-store.js';
+export type {
+  PresenceRecord,
+  PresenceSnapshot,
+  PresenceStore,
+  PresenceUpdate,
+} from './ports/presence-store.js';
 export type { ShardQueue } from './ports/shard-queue.js';
 export type { Result } from './result.js';
 export { err, ok } from './result.js';
@@ -96,8 +101,15 @@ export type {
 export { mergeReports, NotificationFanout } from './services/notification-fanout.js';
 export type { IntakeOutcome } from './services/notification-intake.js';
 export { NotificationIntake } from './services/notification-intake.js';
-export type { PresenceFact, Transition } from './services/presence-state.js';
-export { applyPresenceFact, emptyRecord } from './services/presence-state.js';
+export type { PresenceFact, PresencePlan, Transition } from './services/presence-state.js';
+export {
+  applyPresenceFact,
+  applyPresenceUpdate,
+  emptyRecord,
+  outboxCleared,
+  planPresenceFact,
+  snapshotOfRecord,
+} from './services/presence-state.js';
 export type { PresenceTrackerOptions, UserPresence } from './services/presence-tracker.js';
 export { PresenceTracker } from './services/presence-tracker.js';
 export type { EventRoutes } from './services/routed-event-publisher.js';
@@ -105,6 +117,7 @@ export { RoutedEventPublisher } from './services/routed-event-publisher.js';
 export type { TokenVerifierOptions } from './services/token-verifier.js';
 export {
   HMAC_ALGORITHMS,
+  MAX_NUMERIC_DATE_SECONDS,
   SUPPORTED_ALGORITHMS,
   TokenVerifier,
 } from './services/token-verifier.js';

@@ -5,6 +5,8 @@ import {
   type PresenceEvent,
   type PresenceFact,
   type PresenceRecord,
+  planPresenceFact,
+  snapshotOfRecord,
 } from '../src/index.js';
 import {
   expectedTransitions,
@@ -122,5 +124,57 @@ describe('applyPresenceFact', () => {
 
     expect(expired.events.map((e) => [e.status, e.timestamp])).toEqual([['OFFLINE', 1000]]);
     expect(expired.next.nextExpiryAt).toBeUndefined();
+  });
+
+  it("plans a change holding only the fact's own connection, however many the user holds", () => {
+    const connections = Object.fromEntries(
+      Array.from({ length: 1000 }, (_, i) => [`c${i}`, 10_000 + i]),
+    );
+    const departed = Object.fromEntries(
+      Array.from({ length: 1000 }, (_, i) => [`d${i}`, 20_000 + i]),
+    );
+    const snapshot = snapshotOfRecord(
+      {
+        userId: 'u',
+        version: 7,
+        online: true,
+        connections,
+        departed,
+        lastSeenAt: 5,
+        nextExpiryAt: 10_000,
+        pending: [],
+      },
+      'u',
+    );
+
+    const joined = planPresenceFact(
+      snapshot,
+      { kind: 'connected', userId: 'u', connectionId: 'new', at: 100, expiresAt: 9000 },
+      100,
+      4000,
+    ).update;
+    const left = planPresenceFact(
+      snapshot,
+      { kind: 'disconnected', userId: 'u', connectionId: 'c3', at: 100 },
+      100,
+      4000,
+    ).update;
+
+    expect(joined).toMatchObject({
+      version: 8,
+      online: true,
+      connect: [['new', 9000]],
+      disconnect: [],
+      tombstones: [],
+      forget: [],
+    });
+    expect(left).toMatchObject({
+      version: 8,
+      online: true,
+      connect: [],
+      disconnect: ['c3'],
+      tombstones: [['c3', 4100]],
+      forget: [],
+    });
   });
 });

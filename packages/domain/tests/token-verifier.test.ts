@@ -180,7 +180,10 @@ describe('TokenVerifier', () => {
     const verifier = hsVerifier({}, source);
     const tokens = await Promise.all(
       ['a', 'b', 'c'].map((kid) =>
-        new SignJWT({ sub: 'u' }).setProtectedHeader({ alg: 'HS256', kid }).sign(SECRET),
+        new SignJWT({ sub: 'u' })
+          .setProtectedHeader({ alg: 'HS256', kid })
+          .setExpirationTime(nowSeconds() + 600)
+          .sign(SECRET),
       ),
     );
 
@@ -196,6 +199,7 @@ describe('TokenVerifier', () => {
     );
     const token = await new SignJWT({ sub: 'user-1' })
       .setProtectedHeader({ alg: 'HS256', kid: 'new' })
+      .setExpirationTime(nowSeconds() + 600)
       .sign(SECRET);
 
     expect((await hsVerifier({}, source).verify(token)).ok).toBe(true);
@@ -225,6 +229,7 @@ describe('TokenVerifier', () => {
     const token = (kid?: string) =>
       new SignJWT({ sub: 'u-rsa' })
         .setProtectedHeader(kid ? { alg: 'RS256', kid } : { alg: 'RS256' })
+        .setExpirationTime(nowSeconds() + 600)
         .sign(rsa.privateKey);
     const viaJwk = new TokenVerifier(
       countingSource({ keys: [{ kind: 'jwk', kid: 'jwk-1', jwk }] }),

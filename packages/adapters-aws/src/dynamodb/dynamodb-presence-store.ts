@@ -5,7 +5,15 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Clock, PresenceRecord, PresenceStore } from '@herald/domain';
+import {
+  applyPresenceUpdate,
+  type Clock,
+  type PresenceRecord,
+  type PresenceSnapshot,
+  type PresenceStore,
+  type PresenceUpdate,
+  snapshotOfRecord,
+} from '@herald/domain';
 import { batchGetItems } from './batch-get.js';
 import { type CapacityListener, capacityRequest, report } from './capacity.js';
 import { EXPIRY_SHARDS, PRESENCE_EXPIRY_INDEX } from './table-definitions.js';
@@ -41,6 +49,14 @@ const toRecord = (item: Item): PresenceRecord => {
  * Put on `version`, so exactly one of several racing writers commits a
  * transition. Users with connections that can expire are found through the
  * sparse `expiring` index, never by scanning.
+ *
+ * Each fact is one consistent GetItem and one conditional PutItem of the
+ * whole item, so its cost (bytes, and read and write units, which DynamoDB
+ * charges by item size even for an UpdateItem) grows with the user's
+ * connections and tombstones, and an item is capped at 400 KB: on the order
+ * of 10,000 connections and tombstones together (about 30 bytes each with
+ * 20-character ids). An item per connection would lift both; that is a change
+ * of the table, not made here.
  */
 class DynamoDbPresenceStore implements PresenceStore {
   private readonly table: string;
@@ -100,6 +116,30 @@ class DynamoDbPresenceStore implements PresenceStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
+  }
+
+  /** The records behind the snapshots this store gave, so a commit applies to what was read. */
+  private readonly read = new WeakMap<PresenceSnapshot, PresenceRecord | undefined>();
+
+  async snapshot(userId: string): Promise<PresenceSnapshot> {
+    return this.snapshotOf(await this.get(userId), userId);
+  }
+
+  async commitUpdate(
+    base: PresenceSnapshot,
+    update: PresenceUpdate,
+  ): Promise<PresenceSnapshot | undefined> {
+    // A snapshot from elsewhere is read again; a later version fails the condition.
+    const record = this.read.has(base) ? this.read.get(base) : await this.get(update.userId);
+    const next = applyPresenceUpdate(record, update);
+    if (!(await this.compareAndSet(next, base.version))) return undefined;
+    return this.snapshotOf(next, update.userId);
+  }
+
+  private snapshotOf(record: PresenceRecord | undefined, userId: string): PresenceSnapshot {
+    const snapshot = snapshotOfRecord(record, userId);
+    this.read.set(snapshot, record);
+    return snapshot;
   }
 
   /** One Query per expiry shard, each reading only users due by `at`. */

@@ -7,6 +7,7 @@ import {
   PresenceTracker,
 } from '@herald/domain';
 import {
+  connectionRecord,
   expectedTransitions,
   ManualClock,
   type PresenceScenario,
@@ -20,6 +21,7 @@ import {
   InMemoryConnectionStore,
   InMemoryEventPublisher,
   InMemoryPresenceStore,
+  type InMemoryPresenceStoreOptions,
 } from '../../src/index.js';
 
 const setup = (store: PresenceStore = new InMemoryPresenceStore(), maxConnectionAgeMs = 4000) => {
@@ -51,64 +53,87 @@ const scheduled = (inner: PresenceStore, s: fc.Scheduler): PresenceStore => ({
       .schedule(Promise.resolve(), `cas ${next.userId}@${expected}`)
       .then(() => inner.compareAndSet(next, expected)),
   listExpiring: (at, limit) => inner.listExpiring(at, limit),
+  snapshot: (userId) =>
+    s.schedule(Promise.resolve(), 'snapshot').then(() => inner.snapshot(userId)),
+  commitUpdate: (base, update) =>
+    s
+      .schedule(Promise.resolve(), `commit ${update.userId}@${base.version}`)
+      .then(() => inner.commitUpdate(base, update)),
 });
 
+/** The memory store's two forms of a record: compact below a size, indexed above it; here, always indexed. */
+const STORE_FORMS: [string, InMemoryPresenceStoreOptions][] = [
+  ['compact records', {}],
+  ['indexed records', { indexAbove: 0, compactAt: 0 }],
+];
+
 describe('PresenceTracker', () => {
-  it('publishes exactly the transitions of the plain model, in any delivery order', async () => {
-    await fc.assert(
-      fc.asyncProperty(presenceScenarioArbitrary(), async (scenario: PresenceScenario) => {
-        const { clock, publisher, tracker } = setup(undefined, scenario.maxConnectionAgeMs);
-
-        await replayScenario(scenario, tracker, clock);
-
-        const expected = expectedTransitions(scenario);
-        for (const userId of scenario.users) {
-          expect(statusesOf(publisher.events, userId)).toEqual(expected.get(userId));
-        }
-        const online = (await tracker.query(scenario.users))
-          .filter((p) => p.online)
-          .map((p) => p.userId);
-        expect(new Set(online)).toEqual(usersOnlineAt(scenario, scenario.checkAt));
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it('commits each transition once when writers race, and ends matching the live connections', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        presenceScenarioArbitrary(),
-        fc.scheduler(),
-        fc.integer({ min: 2, max: 5 }),
-        async (scenario, s, width) => {
+  it.each(STORE_FORMS)(
+    'publishes exactly the transitions of the plain model, in any delivery order (%s)',
+    async (_, options) => {
+      await fc.assert(
+        fc.asyncProperty(presenceScenarioArbitrary(), async (scenario: PresenceScenario) => {
           const { clock, publisher, tracker } = setup(
-            scheduled(new InMemoryPresenceStore(), s),
+            new InMemoryPresenceStore(options),
             scenario.maxConnectionAgeMs,
           );
 
-          const deliveries = [...scenario.deliveries];
-          while (deliveries.length > 0) {
-            const batch = deliveries.splice(0, width);
-            clock.set(Math.max(...batch.map((d) => d.at)));
-            const running = batch.map((d) =>
-              d.kind === 'sweep' ? tracker.sweep() : tracker.record(d.fact),
-            );
-            await s.waitFor(Promise.all(running));
-          }
+          await replayScenario(scenario, tracker, clock);
 
-          const events = committed(publisher.events);
+          const expected = expectedTransitions(scenario);
           for (const userId of scenario.users) {
-            const statuses = statusesOf(events, userId);
-            expect(statuses).toEqual(statuses.map((_, i) => (i % 2 === 0 ? 'ONLINE' : 'OFFLINE')));
+            expect(statusesOf(publisher.events, userId)).toEqual(expected.get(userId));
           }
-          const lastStatus = new Map(events.map((e) => [e.userId, e.status]));
-          const online = scenario.users.filter((u) => lastStatus.get(u) === 'ONLINE');
+          const online = (await tracker.query(scenario.users))
+            .filter((p) => p.online)
+            .map((p) => p.userId);
           expect(new Set(online)).toEqual(usersOnlineAt(scenario, scenario.checkAt));
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
+        }),
+        { numRuns: 200 },
+      );
+    },
+  );
+
+  it.each(STORE_FORMS)(
+    'commits each transition once when writers race, and ends matching the live connections (%s)',
+    async (_, options) => {
+      await fc.assert(
+        fc.asyncProperty(
+          presenceScenarioArbitrary(),
+          fc.scheduler(),
+          fc.integer({ min: 2, max: 5 }),
+          async (scenario, s, width) => {
+            const { clock, publisher, tracker } = setup(
+              scheduled(new InMemoryPresenceStore(options), s),
+              scenario.maxConnectionAgeMs,
+            );
+
+            const deliveries = [...scenario.deliveries];
+            while (deliveries.length > 0) {
+              const batch = deliveries.splice(0, width);
+              clock.set(Math.max(...batch.map((d) => d.at)));
+              const running = batch.map((d) =>
+                d.kind === 'sweep' ? tracker.sweep() : tracker.record(d.fact),
+              );
+              await s.waitFor(Promise.all(running));
+            }
+
+            const events = committed(publisher.events);
+            for (const userId of scenario.users) {
+              const statuses = statusesOf(events, userId);
+              expect(statuses).toEqual(
+                statuses.map((_, i) => (i % 2 === 0 ? 'ONLINE' : 'OFFLINE')),
+              );
+            }
+            const lastStatus = new Map(events.map((e) => [e.userId, e.status]));
+            const online = scenario.users.filter((u) => lastStatus.get(u) === 'ONLINE');
+            expect(new Set(online)).toEqual(usersOnlineAt(scenario, scenario.checkAt));
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+  );
 
   it('loses no transition when the output fails: the next fact publishes it', async () => {
     const { publisher, tracker } = setup();
@@ -201,5 +226,33 @@ describe('PresenceTracker', () => {
     await registry.disconnect('laptop');
 
     expect(statusesOf(publisher.events, 'alice')).toEqual(['ONLINE', 'OFFLINE']);
+  });
+  it('forgets tombstones once they outlive the longest connection age, and a late connect still cannot revive one', async () => {
+    const store = new InMemoryPresenceStore();
+    const { clock, publisher, tracker } = setup(store, 4000);
+    const ids = Array.from({ length: 50 }, (_, i) => `c${i}`);
+    for (const connectionId of ids) {
+      await tracker.connected(connectionRecord(connectionId, 'u', 0));
+    }
+    clock.set(10);
+    for (const connectionId of ids)
+      await tracker.disconnected(connectionRecord(connectionId, 'u', 0), 10);
+    const buried = Object.keys((await store.get('u'))?.departed ?? {}).length;
+
+    clock.set(4011);
+    await tracker.connected(connectionRecord('fresh', 'u', 4011));
+    await tracker.record({
+      kind: 'connected',
+      userId: 'u',
+      connectionId: 'c0',
+      at: 0,
+      expiresAt: 4000,
+    });
+
+    const after = await store.get('u');
+    expect(buried).toBe(50);
+    expect(Object.keys(after?.departed ?? {})).toEqual([]);
+    expect(Object.keys(after?.connections ?? {})).toEqual(['fresh']);
+    expect(statusesOf(publisher.events, 'u')).toEqual(['ONLINE', 'OFFLINE', 'ONLINE']);
   });
 });

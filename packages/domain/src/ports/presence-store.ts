@@ -22,6 +22,60 @@ interface PresenceRecord {
   readonly pending: readonly PresenceEvent[];
 }
 
+/**
+ * What one fact needs to know of a user's stored presence, read without
+ * copying the record: its scalar fields as they were at `version`, and
+ * lookups into its connections and tombstones. A store may answer the lookups
+ * from live state; if another writer commits meanwhile, the answers may mix
+ * versions, and `commitUpdate` then refuses the update built from them,
+ * because it checks `version`.
+ */
+interface PresenceSnapshot {
+  readonly userId: string;
+  /** 0 when nothing is stored for the user. */
+  readonly version: number;
+  readonly online: boolean;
+  readonly lastSeenAt: number;
+  readonly pending: readonly PresenceEvent[];
+  /** How many connections the record holds (expired ones included until dropped). */
+  readonly connectionCount: number;
+  /** The connection's expiry, or undefined when the record does not hold it. */
+  connectionExpiry(connectionId: string): number | undefined;
+  /** The instant the connection's tombstone may be forgotten, or undefined when it has none. */
+  tombstoneUntil(connectionId: string): number | undefined;
+  /** Every connection whose expiry is at or before `at`, with its expiry. */
+  connectionsExpiredBy(at: number): readonly (readonly [string, number])[];
+  /**
+   * Tombstones that may be forgotten at `at`. Never one whose instant is later
+   * than `at`; a store may leave some due ones for a later call.
+   */
+  tombstonesDueBy(at: number): readonly string[];
+}
+
+/**
+ * A change to one user's record, as PresenceTracker computes it from a
+ * snapshot. Its size is that of the change, not of the record. A store
+ * applies it in this order: `forget`, `disconnect`, `tombstones`, `connect`,
+ * then the scalar fields, and derives `nextExpiryAt` itself.
+ */
+interface PresenceUpdate {
+  readonly userId: string;
+  /** The version the record has after this update. */
+  readonly version: number;
+  readonly online: boolean;
+  readonly lastSeenAt: number;
+  /** The outbox after this update (it replaces the stored one). */
+  readonly pending: readonly PresenceEvent[];
+  /** Tombstones to drop. */
+  readonly forget: readonly string[];
+  /** Connections to drop (closed or expired). */
+  readonly disconnect: readonly string[];
+  /** Tombstones to set: connection id → instant it may be forgotten. */
+  readonly tombstones: readonly (readonly [string, number])[];
+  /** Connections to set: connection id → expiry. */
+  readonly connect: readonly (readonly [string, number])[];
+}
+
 interface PresenceStore {
   get(userId: string): Promise<PresenceRecord | undefined>;
   getMany(userIds: readonly string[]): Promise<readonly PresenceRecord[]>;
@@ -32,6 +86,18 @@ interface PresenceStore {
   compareAndSet(next: PresenceRecord, expectedVersion: number): Promise<boolean>;
   /** Ids of users with a connection expiring at or before `at`, at most `limit`. */
   listExpiring(at: number, limit: number): Promise<readonly string[]>;
+  /** The user's presence as of now (version 0 when nothing is stored), for one read-modify-write. */
+  snapshot(userId: string): Promise<PresenceSnapshot>;
+  /**
+   * Applies `update` only if the stored record's version is still
+   * `base.version` (`base` being a snapshot this store gave). Returns the
+   * snapshot of the record it committed, or undefined when another writer got
+   * there first.
+   */
+  commitUpdate(
+    base: PresenceSnapshot,
+    update: PresenceUpdate,
+  ): Promise<PresenceSnapshot | undefined>;
 }
 
-export type { PresenceRecord, PresenceStore };
+export type { PresenceRecord, PresenceSnapshot, PresenceStore, PresenceUpdate };

@@ -1,5 +1,5 @@
 import type { PresenceEvent, PresenceStatus } from '../model/events.js';
-import type { PresenceRecord } from '../ports/presence-store.js';
+import type { PresenceRecord, PresenceSnapshot, PresenceUpdate } from '../ports/presence-store.js';
 
 /** A fact about one connection, as the connection store or the gateway reports it. */
 type PresenceFact =
@@ -27,6 +27,14 @@ interface Transition {
   readonly changed: boolean;
 }
 
+/** One fact's effect on a user's presence, as a change to its record. */
+interface PresencePlan {
+  readonly update: PresenceUpdate;
+  readonly events: readonly PresenceEvent[];
+  /** False when the fact changed nothing, so nothing needs writing. */
+  readonly changed: boolean;
+}
+
 const emptyRecord = (userId: string): PresenceRecord => ({
   userId,
   version: 0,
@@ -37,21 +45,168 @@ const emptyRecord = (userId: string): PresenceRecord => ({
   pending: [],
 });
 
-const sameEntries = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) => {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => b[key] === a[key]);
-};
-
 /**
- * Applies one fact to a user's presence. Pure: the same record, fact and
- * instant always give the same result.
+ * Works out one fact's effect on a user's presence from a snapshot. Pure: the
+ * same snapshot, fact and instant always give the same plan. Its cost is that
+ * of the change (the connections that expired, the tombstones forgotten, and
+ * the fact's own connection), never that of all the user's connections.
  *
  * - Connections are a set, so a fact delivered twice changes nothing.
  * - A disconnect leaves a tombstone for `tombstoneMs`, so a connect that
- *   arrives late (reordered or redelivered) cannot bring a closed connection back.
- * - Connections past their expiry are dropped, so a disconnect that never
- *   arrives still ends in OFFLINE.
+ *   arrives late (reordered or redelivered) cannot bring a closed connection
+ *   back. `tombstoneMs` must be at least the longest a connection lives: a
+ *   connect fact arriving after the tombstone is forgotten names an expiry
+ *   already past, and is ignored for that reason.
+ * - Connections past their expiry are dropped (and tombstoned), so a
+ *   disconnect that never arrives still ends in OFFLINE.
  * - ONLINE/OFFLINE is emitted exactly when the set turns non-empty/empty.
+ */
+const planPresenceFact = (
+  current: PresenceSnapshot,
+  fact: PresenceFact,
+  now: number,
+  tombstoneMs: number,
+): PresencePlan => {
+  const tombstoneAt = now + tombstoneMs;
+  const forgotten = new Set(current.tombstonesDueBy(now));
+  const tombstones = new Map<string, number>();
+  const disconnect = new Set<string>();
+  /** The connection's tombstone as this plan leaves it. */
+  const tombstoneOf = (id: string) =>
+    tombstones.get(id) ?? (forgotten.has(id) ? undefined : current.tombstoneUntil(id));
+  const bury = (id: string) => tombstones.set(id, Math.max(tombstoneOf(id) ?? 0, tombstoneAt));
+
+  for (const [id] of current.connectionsExpiredBy(now)) {
+    disconnect.add(id);
+    bury(id);
+  }
+  let count = current.connectionCount - disconnect.size;
+  const expiryOf = (id: string) => (disconnect.has(id) ? undefined : current.connectionExpiry(id));
+
+  let lastSeenAt = current.lastSeenAt;
+  let at = now;
+  const connect: (readonly [string, number])[] = [];
+  if (fact.kind === 'connected') {
+    at = fact.at;
+    if (tombstoneOf(fact.connectionId) === undefined && fact.expiresAt > now) {
+      const existing = expiryOf(fact.connectionId);
+      const expiresAt = Math.max(existing ?? 0, fact.expiresAt);
+      if (existing === undefined) count++;
+      if (expiresAt !== existing) connect.push([fact.connectionId, expiresAt]);
+      lastSeenAt = Math.max(lastSeenAt, fact.at);
+    }
+  } else if (fact.kind === 'disconnected') {
+    at = fact.at;
+    if (expiryOf(fact.connectionId) !== undefined) {
+      lastSeenAt = Math.max(lastSeenAt, fact.at);
+      disconnect.add(fact.connectionId);
+      count--;
+    }
+    bury(fact.connectionId);
+  }
+
+  const setTombstones = [...tombstones].filter(
+    ([id, until]) => current.tombstoneUntil(id) !== until,
+  );
+  const forget = [...forgotten].filter((id) => !tombstones.has(id));
+  const online = count > 0;
+  const version = current.version + 1;
+  const events: PresenceEvent[] =
+    online === current.online
+      ? []
+      : [presenceEvent(current.userId, online ? 'ONLINE' : 'OFFLINE', at, version)];
+  const changed =
+    events.length > 0 ||
+    lastSeenAt !== current.lastSeenAt ||
+    disconnect.size > 0 ||
+    connect.length > 0 ||
+    setTombstones.length > 0 ||
+    forget.length > 0;
+  const update: PresenceUpdate = {
+    userId: current.userId,
+    version,
+    online,
+    lastSeenAt,
+    pending: events,
+    forget,
+    disconnect: [...disconnect],
+    tombstones: setTombstones,
+    connect,
+  };
+  return { update, events, changed };
+};
+
+/** The update that clears a committed record's outbox once its events are published. */
+const outboxCleared = (committed: PresenceSnapshot): PresenceUpdate => ({
+  userId: committed.userId,
+  version: committed.version + 1,
+  online: committed.online,
+  lastSeenAt: committed.lastSeenAt,
+  pending: [],
+  forget: [],
+  disconnect: [],
+  tombstones: [],
+  connect: [],
+});
+
+/**
+ * A snapshot over a plain record (cost O(n) to build). Stores that keep the
+ * whole record as one item, such as DynamoDB's, use it.
+ */
+const snapshotOfRecord = (record: PresenceRecord | undefined, userId: string): PresenceSnapshot => {
+  const state = record ?? emptyRecord(userId);
+  return {
+    userId: state.userId,
+    version: state.version,
+    online: state.online,
+    lastSeenAt: state.lastSeenAt,
+    pending: state.pending,
+    connectionCount: Object.keys(state.connections).length,
+    connectionExpiry: (id) =>
+      Object.hasOwn(state.connections, id) ? state.connections[id] : undefined,
+    tombstoneUntil: (id) => (Object.hasOwn(state.departed, id) ? state.departed[id] : undefined),
+    connectionsExpiredBy: (at) =>
+      Object.entries(state.connections).filter(([, expiresAt]) => expiresAt <= at),
+    tombstonesDueBy: (at) =>
+      Object.entries(state.departed)
+        .filter(([, until]) => until <= at)
+        .map(([id]) => id),
+  };
+};
+
+/** Applies an update to a plain record (cost O(n)), deriving `nextExpiryAt`. */
+const applyPresenceUpdate = (
+  record: PresenceRecord | undefined,
+  update: PresenceUpdate,
+): PresenceRecord => {
+  const state = record ?? emptyRecord(update.userId);
+  const departed: Record<string, number> = { ...state.departed };
+  const connections: Record<string, number> = { ...state.connections };
+  for (const id of update.forget) delete departed[id];
+  for (const id of update.disconnect) delete connections[id];
+  for (const [id, until] of update.tombstones) departed[id] = until;
+  for (const [id, expiresAt] of update.connect) connections[id] = expiresAt;
+  let nextExpiryAt: number | undefined;
+  for (const expiresAt of Object.values(connections)) {
+    if (nextExpiryAt === undefined || expiresAt < nextExpiryAt) nextExpiryAt = expiresAt;
+  }
+  return {
+    userId: state.userId,
+    version: update.version,
+    online: update.online,
+    connections,
+    departed,
+    lastSeenAt: update.lastSeenAt,
+    ...(nextExpiryAt === undefined ? {} : { nextExpiryAt }),
+    pending: [...update.pending],
+  };
+};
+
+/**
+ * Applies one fact to a user's whole presence record: `planPresenceFact` over
+ * the record, then the plan applied to it. Pure: the same record, fact and
+ * instant always give the same result. It copies the record (O(n)); the
+ * tracker instead sends the plan to the store.
  */
 const applyPresenceFact = (
   current: PresenceRecord | undefined,
@@ -59,58 +214,13 @@ const applyPresenceFact = (
   now: number,
   tombstoneMs: number,
 ): Transition => {
-  const state = current ?? emptyRecord(fact.userId);
-  const connections: Record<string, number> = {};
-  const departed: Record<string, number> = {};
-  for (const [id, forgetAt] of Object.entries(state.departed)) {
-    if (forgetAt > now) departed[id] = forgetAt;
-  }
-  for (const [id, expiresAt] of Object.entries(state.connections)) {
-    if (expiresAt > now) connections[id] = expiresAt;
-    else departed[id] = Math.max(departed[id] ?? 0, now + tombstoneMs);
-  }
-
-  let lastSeenAt = state.lastSeenAt;
-  let at = now;
-  if (fact.kind === 'connected') {
-    at = fact.at;
-    if (departed[fact.connectionId] === undefined && fact.expiresAt > now) {
-      connections[fact.connectionId] = Math.max(
-        connections[fact.connectionId] ?? 0,
-        fact.expiresAt,
-      );
-      lastSeenAt = Math.max(lastSeenAt, fact.at);
-    }
-  } else if (fact.kind === 'disconnected') {
-    at = fact.at;
-    if (connections[fact.connectionId] !== undefined) lastSeenAt = Math.max(lastSeenAt, fact.at);
-    delete connections[fact.connectionId];
-    departed[fact.connectionId] = Math.max(departed[fact.connectionId] ?? 0, now + tombstoneMs);
-  }
-
-  const online = Object.keys(connections).length > 0;
-  const expiries = Object.values(connections);
-  const version = state.version + 1;
-  const events: PresenceEvent[] =
-    online === state.online
-      ? []
-      : [presenceEvent(state.userId, online ? 'ONLINE' : 'OFFLINE', at, version)];
-  const changed =
-    events.length > 0 ||
-    lastSeenAt !== state.lastSeenAt ||
-    !sameEntries(connections, state.connections) ||
-    !sameEntries(departed, state.departed);
-  const next: PresenceRecord = {
-    userId: state.userId,
-    version,
-    online,
-    connections,
-    departed,
-    lastSeenAt,
-    ...(expiries.length > 0 ? { nextExpiryAt: Math.min(...expiries) } : {}),
-    pending: events,
-  };
-  return { next, events, changed };
+  const { update, events, changed } = planPresenceFact(
+    snapshotOfRecord(current, fact.userId),
+    fact,
+    now,
+    tombstoneMs,
+  );
+  return { next: applyPresenceUpdate(current, update), events, changed };
 };
 
 const presenceEvent = (
@@ -126,5 +236,12 @@ const presenceEvent = (
   timestamp,
 });
 
-export type { PresenceFact, Transition };
-export { applyPresenceFact, emptyRecord };
+export type { PresenceFact, PresencePlan, Transition };
+export {
+  applyPresenceFact,
+  applyPresenceUpdate,
+  emptyRecord,
+  outboxCleared,
+  planPresenceFact,
+  snapshotOfRecord,
+};

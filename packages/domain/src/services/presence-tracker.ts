@@ -6,7 +6,7 @@ import type { Clock } from '../ports/clock.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { PresenceRecord, PresenceStore } from '../ports/presence-store.js';
 import type { ConnectionLifecycleListener } from './connection-registry.js';
-import { applyPresenceFact, type PresenceFact } from './presence-state.js';
+import { outboxCleared, type PresenceFact, planPresenceFact } from './presence-state.js';
 
 interface PresenceTrackerOptions {
   /**
@@ -32,9 +32,12 @@ interface UserPresence {
 /**
  * Turns connection facts into user-level ONLINE/OFFLINE transitions.
  *
- * Every change is computed by `applyPresenceFact` and committed with
- * compare-and-set, so exactly one writer commits each transition however many
- * race. A committed transition waits in the record's outbox until it is
+ * Every change is planned by `planPresenceFact` from a snapshot of the user's
+ * record and committed with compare-and-set on the record's version, so
+ * exactly one writer commits each transition however many race. A fact costs
+ * what it changes, not what the user holds: a store that keeps connections
+ * indexed (the memory store) handles each in O(log n) of the user's
+ * connections. A committed transition waits in the record's outbox until it is
  * published; if publishing fails, the next fact for that user publishes it
  * first. Publication is therefore at least once, and each event carries a
  * stable id (`user#version`) for the rare duplicate.
@@ -56,23 +59,21 @@ class PresenceTracker implements ConnectionLifecycleListener {
   /** Applies one fact; returns the transitions it committed (none, or one). */
   async record(fact: PresenceFact): Promise<readonly PresenceEvent[]> {
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const current = await this.store.get(fact.userId);
-      const outbox = current?.pending ?? [];
+      const current = await this.store.snapshot(fact.userId);
+      const outbox = current.pending;
       if (outbox.length > 0) await this.publisher.publish(outbox);
-      const { next, events, changed } = applyPresenceFact(
+      const { update, events, changed } = planPresenceFact(
         current,
         fact,
         this.clock.now(),
         this.maxConnectionAgeMs,
       );
       if (!changed && outbox.length === 0) return [];
-      if (!(await this.store.compareAndSet(next, current?.version ?? 0))) continue;
+      const committed = await this.store.commitUpdate(current, update);
+      if (committed === undefined) continue;
       if (events.length > 0) {
         await this.publisher.publish(events);
-        await this.store.compareAndSet(
-          { ...next, version: next.version + 1, pending: [] },
-          next.version,
-        );
+        await this.store.commitUpdate(committed, outboxCleared(committed));
       }
       return events;
     }

@@ -44,8 +44,20 @@ interface TokenVerifierOptions {
   readonly userIdClaim?: string;
   /** Claim holding the allowed channels: an array of strings, or one space-separated string. @default 'channels' */
   readonly channelsClaim?: string;
-  /** Further claims every token must carry. @default [] */
+  /**
+   * Claims every token must carry, besides the user id claim (always
+   * required). A token without `exp` is refused by default, as Sumu's
+   * `verify_token_expiration` does; pass `[]` to accept tokens that never expire.
+   * @default ['exp']
+   */
   readonly requiredClaims?: readonly string[];
+  /**
+   * Longest lifetime a token may claim, in seconds: `exp - iat` (when `iat` is
+   * present) and `exp - now` (always; plus the clock skew) must not exceed it.
+   * When set, a token without `exp` is refused whatever `requiredClaims` says.
+   * @default no limit
+   */
+  readonly maxTokenLifetimeSeconds?: number;
   /** Least time between two refetches triggered by unknown `kid`s, in ms. @default 60000 */
   readonly unknownKidRefetchIntervalMs?: number;
   /** Longest raw token accepted, in bytes. @default LIMITS.maxTokenBytes */
@@ -55,6 +67,45 @@ interface TokenVerifierOptions {
 type VerifiedKey = CryptoKey | Uint8Array;
 
 const isHmac = (alg: string): boolean => alg.startsWith('HS');
+
+/**
+ * Latest instant a token's `exp`, `nbf` or `iat` may name, in epoch seconds:
+ * 9999-12-31T23:59:59Z. JSON lets a token carry `1e400` (Infinity once
+ * parsed) or `1e300`, which would otherwise mean "never expires"; such values,
+ * negative ones, and anything past this bound are refused.
+ */
+const MAX_NUMERIC_DATE_SECONDS = 253_402_300_799;
+const NUMERIC_DATE_CLAIMS = ['exp', 'nbf', 'iat'] as const;
+
+/** The base64url alphabet, as a lookup from character code to its 6-bit value. */
+const BASE64URL_VALUES = new Map(
+  [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'].map(
+    (char, value) => [char.charCodeAt(0), value] as const,
+  ),
+);
+
+/**
+ * True when `segment` is canonical unpadded base64url (the empty string
+ * encodes no bytes; an unsigned token then fails the algorithm check): only the alphabet, a
+ * length that some byte string encodes to (never 1 more than a multiple of 4),
+ * and zero in the unused low bits of the last character. Decoders ignore those
+ * bits, so without this check several distinct strings decode to the same bytes.
+ */
+const isCanonicalBase64url = (segment: string): boolean => {
+  if (segment.length % 4 === 1) return false;
+  for (let i = 0; i < segment.length; i++) {
+    if (!BASE64URL_VALUES.has(segment.charCodeAt(i))) return false;
+  }
+  const last = BASE64URL_VALUES.get(segment.charCodeAt(segment.length - 1)) as number;
+  const unusedBits = segment.length % 4 === 2 ? 0b1111 : segment.length % 4 === 3 ? 0b11 : 0;
+  return (last & unusedBits) === 0;
+};
+
+/** Only the strict compact form `base64url.base64url.base64url` is a token. */
+const isStrictCompactJws = (token: string): boolean => {
+  const segments = token.split('.');
+  return segments.length === 3 && segments.every(isCanonicalBase64url);
+};
 
 /**
  * Turns a raw token into a Principal, or a typed denial. Built on jose.
@@ -69,6 +120,8 @@ class TokenVerifier {
   private readonly channelsClaim: string;
   private readonly refetchIntervalMs: number;
   private readonly maxTokenBytes: number;
+  private readonly requiredClaims: readonly string[];
+  private readonly maxLifetimeSeconds: number | undefined;
   private readonly imported = new WeakMap<VerificationKey, Map<string, Promise<VerifiedKey>>>();
   private lastRefetchAt = Number.NEGATIVE_INFINITY;
   private refetching: Promise<KeySet> | undefined;
@@ -95,6 +148,15 @@ class TokenVerifier {
     this.channelsClaim = options.channelsClaim ?? 'channels';
     this.refetchIntervalMs = options.unknownKidRefetchIntervalMs ?? 60_000;
     this.maxTokenBytes = options.maxTokenBytes ?? LIMITS.maxTokenBytes;
+    this.requiredClaims = [...(options.requiredClaims ?? ['exp'])];
+    const lifetime = options.maxTokenLifetimeSeconds;
+    if (lifetime !== undefined && !(Number.isFinite(lifetime) && lifetime > 0)) {
+      throw new ConfigurationError(
+        'maxTokenLifetimeSeconds',
+        `expected a positive number of seconds, got ${String(lifetime)}`,
+      );
+    }
+    this.maxLifetimeSeconds = lifetime;
   }
 
   async verify(token: string | undefined | null): Promise<Result<Principal, TokenDeniedError>> {
@@ -116,6 +178,12 @@ class TokenVerifier {
         `the token is longer than ${this.maxTokenBytes} bytes`,
       );
     }
+    if (!isStrictCompactJws(token)) {
+      throw new TokenDeniedError(
+        'token_malformed',
+        'the token is not three canonical base64url segments joined by "."',
+      );
+    }
     const header = decodeProtectedHeader(token);
     const alg = header.alg;
     if (typeof alg !== 'string' || !this.algorithms.includes(alg)) {
@@ -132,6 +200,7 @@ class TokenVerifier {
           algorithms: [alg],
           ...this.claimChecks(),
         });
+        this.checkTimes(payload);
         return this.principalFrom(payload);
       } catch (error) {
         if (!(error instanceof joseErrors.JWSSignatureVerificationFailed)) throw error;
@@ -142,7 +211,7 @@ class TokenVerifier {
   }
 
   private claimChecks() {
-    const { issuer, audience, requiredClaims } = this.options;
+    const { issuer, audience } = this.options;
     return {
       currentDate: new Date(this.clock.now()),
       clockTolerance: this.skew,
@@ -152,11 +221,51 @@ class TokenVerifier {
       ...(audience === undefined
         ? {}
         : { audience: typeof audience === 'string' ? audience : [...audience] }),
-      requiredClaims: [this.userIdClaim, ...(requiredClaims ?? [])],
+      requiredClaims: [this.userIdClaim, ...this.requiredClaims],
     };
   }
 
-  /** Keys that may verify this token, refetching once (rate-limited) for an unknown kid. */
+  /** Refuses absurd numeric dates and, when configured, too long a lifetime. */
+  private checkTimes(payload: JWTPayload): void {
+    for (const claim of NUMERIC_DATE_CLAIMS) {
+      const value = payload[claim];
+      if (value === undefined) continue;
+      if (
+        typeof value !== 'number' ||
+        !Number.isFinite(value) ||
+        value < 0 ||
+        value > MAX_NUMERIC_DATE_SECONDS
+      ) {
+        throw new TokenDeniedError(
+          'token_claim_invalid',
+          `claim "${claim}" must be a number of seconds from 0 to ${MAX_NUMERIC_DATE_SECONDS}`,
+        );
+      }
+    }
+    const max = this.maxLifetimeSeconds;
+    if (max === undefined) return;
+    const { exp, iat } = payload as { exp?: number; iat?: number };
+    if (exp === undefined) {
+      throw new TokenDeniedError(
+        'token_claim_invalid',
+        `claim "exp" is required when tokens may live at most ${max} s`,
+      );
+    }
+    const nowSeconds = this.clock.now() / 1000;
+    if ((iat !== undefined && exp - iat > max) || exp - nowSeconds > max + this.skew) {
+      throw new TokenDeniedError(
+        'token_claim_invalid',
+        `the token lives longer than the ${max} s allowed`,
+      );
+    }
+  }
+
+  /**
+   * Keys that may verify this token. A token with a `kid` is verified by the
+   * keys with that kid, refetching once (rate-limited) when none has it, and
+   * otherwise by the keys configured without a kid. A token without a `kid` is
+   * verified by the keys without one, or by the only key.
+   */
   private async candidateKeys(kid: string | undefined, alg: string): Promise<VerificationKey[]> {
     const fits = (key: VerificationKey) => keyFitsAlgorithm(key, alg);
     let set = await this.loadKeys(false);
@@ -166,6 +275,10 @@ class TokenVerifier {
         set = await this.loadKeys(true);
         matching = set.keys.filter((key) => key.kid === kid);
       }
+      // A key configured without a kid does not contradict the token's kid
+      // (a static secret or PEM usually has none), so it may verify it; a key
+      // with a different kid may not.
+      if (matching.length === 0) matching = set.keys.filter((key) => key.kid === undefined);
       if (matching.length === 0) {
         throw new TokenDeniedError('token_unknown_kid', `no key has kid "${kid.slice(0, 64)}"`);
       }
@@ -297,7 +410,9 @@ const denialFromJose = (error: unknown): TokenDeniedError => {
     case 'ERR_JWT_EXPIRED':
       return deny('token_expired');
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
-      const claim = (error as { claim?: string }).claim ?? '';
+      // A missing or non-numeric `exp` is an invalid claim, not an expired token.
+      const { claim = '', reason } = error as { claim?: string; reason?: string };
+      if (claim === 'exp' && reason !== 'check_failed') return deny('token_claim_invalid');
       return deny(CLAIM_DENIALS[claim] ?? 'token_claim_invalid');
     }
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
@@ -312,4 +427,4 @@ const denialFromJose = (error: unknown): TokenDeniedError => {
 };
 
 export type { TokenVerifierOptions };
-export { HMAC_ALGORITHMS, SUPPORTED_ALGORITHMS, TokenVerifier };
+export { HMAC_ALGORITHMS, MAX_NUMERIC_DATE_SECONDS, SUPPORTED_ALGORITHMS, TokenVerifier };
