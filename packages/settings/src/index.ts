@@ -1,0 +1,19 @@
+export type { HeraldEnvironment, SettingInputs } from './environment.js';
+export { environmentFor, environmentOf } from './environment.js';
+export type { ExtraOption, HelpOptions } from './help-text.js';
+export { helpText, markdownRows } from './help-text.js';
+export type { CommandLine, Environment } from './load-settings.js';
+export { loadLambdaSettings, loadSettings, parseCommandLine } from './load-settings.js';
+export type {
+  LambdaHandlerName,
+  LambdaSettingName,
+  LambdaSettings,
+  NamesReadBy,
+  Reader,
+  Setting,
+  SettingName,
+  Settings,
+  SettingValues,
+} from './settings.js';
+export { LAMBDA_HANDLERS, lambdaSettingNames, namesReadBy, SETTINGS } from './settings.js';
+export { shownValue } from './shown-value.js';
