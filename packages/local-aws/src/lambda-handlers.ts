@@ -11,6 +11,7 @@ import {
   makeTopicNotificationsHandler,
   servicesOf,
 } from '@herald/lambda-entrypoints';
+import { type Environment, environmentOf } from '@herald/settings';
 import type { LambdaHandlers } from './lambda-emulation.js';
 
 /**
@@ -18,10 +19,12 @@ import type { LambdaHandlers } from './lambda-emulation.js';
  * compose them (the same container and AWS adapters), with the environment
  * given and the emulation's own management endpoint.
  */
-const lambdaHandlers = (env: NodeJS.ProcessEnv, managementEndpoint: string): LambdaHandlers => {
+const lambdaHandlers = (env: Environment, managementEndpoint: string): LambdaHandlers => {
+  // A management endpoint given in the environment wins, so the handlers can
+  // be pointed at another management API (one that injects faults, say).
   const services = servicesOf(
     createContainer(
-      loadConfig({ ...env, HERALD_MANAGEMENT_ENDPOINT: managementEndpoint }),
+      loadConfig({ ...environmentOf({ managementEndpoint }), ...env }),
       bindAwsAdapters,
     ),
   );
@@ -41,7 +44,7 @@ const lambdaHandlers = (env: NodeJS.ProcessEnv, managementEndpoint: string): Lam
       publisher: services.publisher(),
       gatewayFor: services.gatewayFor(),
       logger,
-      managementEndpoint,
+      managementEndpoint: services.config.managementEndpoint,
     }) as LambdaHandlers['actions'],
     notifications: makeNotificationsHandler({
       fanout: services.fanout(),
@@ -56,7 +59,7 @@ const lambdaHandlers = (env: NodeJS.ProcessEnv, managementEndpoint: string): Lam
     presence: makePresenceHandler({
       tracker: services.tracker(),
       logger,
-      maxConnectionAgeMs: services.config.HERALD_MAX_CONNECTION_AGE_MS,
+      maxConnectionAgeMs: services.config.maxConnectionAgeMs,
     }),
   };
 };

@@ -1,4 +1,11 @@
-import { namesReadBy, type Reader, SETTINGS, type Setting } from './settings.js';
+import {
+  LAMBDA_HANDLERS,
+  lambdaSettingNames,
+  namesReadBy,
+  type Reader,
+  SETTINGS,
+  type Setting,
+} from './settings.js';
 
 /** A line of `--help` that is not a setting: a switch of the command itself. */
 interface ExtraOption {
@@ -25,7 +32,8 @@ const meaningOf = (setting: Setting) =>
 const helpText = (reader: Reader, { usage, intro, extra = [] }: HelpOptions): string => {
   const rows = namesReadBy(reader).map((name) => {
     const setting: Setting = SETTINGS[name];
-    return `  ${`--${setting.flag}`.padEnd(FLAG_WIDTH)}${setting.env.padEnd(ENV_WIDTH)}${meaningOf(setting)}`;
+    const env = setting.switch ? `${setting.env}=1` : setting.env;
+    return `  ${`--${setting.flag}`.padEnd(FLAG_WIDTH)}${env.padEnd(ENV_WIDTH)}${meaningOf(setting)}`;
   });
   const extras = [...extra, { flag: 'help', help: 'show this text' }].map(
     (option) => `  ${`--${option.flag}`.padEnd(FLAG_WIDTH)}${''.padEnd(ENV_WIDTH)}${option.help}`,
@@ -47,8 +55,52 @@ const helpText = (reader: Reader, { usage, intro, extra = [] }: HelpOptions): st
 const markdownRows = (reader: Reader): string[] =>
   namesReadBy(reader).map((name) => {
     const setting: Setting = SETTINGS[name];
-    return `| \`--${setting.flag}\` | \`${setting.env}\` | ${setting.shownDefault ?? ''} | ${setting.help} |`;
+    const env = setting.switch ? `${setting.env}=1` : setting.env;
+    return `| \`--${setting.flag}\` | \`${env}\` | ${setting.shownDefault ?? ''} | ${setting.help} |`;
   });
 
-export type { ExtraOption, HelpOptions };
-export { helpText, markdownRows };
+/**
+ * One README table row per setting the Lambda handlers read:
+ * `| variable | read by | default | meaning |`.
+ */
+const lambdaMarkdownRows = (): string[] =>
+  lambdaSettingNames().map((name) => {
+    const setting: Setting = SETTINGS[name];
+    const readers = setting.readBy.filter((reader) =>
+      (LAMBDA_HANDLERS as readonly Reader[]).includes(reader),
+    );
+    return `| \`${setting.env}\` | ${readers.join(', ')} | ${setting.shownDefault ?? ''} | ${setting.help} |`;
+  });
+
+/** Which table of settings a README shows: a command line's flags, or the Lambda handlers' variables. */
+type TableKind = 'server' | 'local-aws' | 'lambda';
+
+/**
+ * A README's settings table, between the markers that find it
+ * (`<!-- settings:KIND:start -->` … `<!-- settings:KIND:end -->`).
+ */
+const settingsTable = (kind: TableKind): string => {
+  const [header, rows] =
+    kind === 'lambda'
+      ? ['| variable | read by | default | meaning |', lambdaMarkdownRows()]
+      : ['| flag | variable | default | meaning |', markdownRows(kind)];
+  return [
+    `<!-- settings:${kind}:start -->`,
+    header,
+    '|---|---|---|---|',
+    ...rows,
+    `<!-- settings:${kind}:end -->`,
+  ].join('\n');
+};
+
+/** `markdown` with its settings table of `kind` rewritten from the table. */
+const withSettingsTable = (markdown: string, kind: TableKind): string => {
+  const start = markdown.indexOf(`<!-- settings:${kind}:start -->`);
+  const endMarker = `<!-- settings:${kind}:end -->`;
+  const end = markdown.indexOf(endMarker);
+  if (start < 0 || end < start) throw new Error(`no settings:${kind} table markers`);
+  return markdown.slice(0, start) + settingsTable(kind) + markdown.slice(end + endMarker.length);
+};
+
+export type { ExtraOption, HelpOptions, TableKind };
+export { helpText, lambdaMarkdownRows, markdownRows, settingsTable, withSettingsTable };

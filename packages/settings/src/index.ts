@@ -1,7 +1,13 @@
 export type { HeraldEnvironment, SettingInputs } from './environment.js';
 export { environmentFor, environmentOf } from './environment.js';
-export type { ExtraOption, HelpOptions } from './help-text.js';
-export { helpText, markdownRows } from './help-text.js';
+export type { ExtraOption, HelpOptions, TableKind } from './help-text.js';
+export {
+  helpText,
+  lambdaMarkdownRows,
+  markdownRows,
+  settingsTable,
+  withSettingsTable,
+} from './help-text.js';
 export type { CommandLine, Environment } from './load-settings.js';
 export { loadLambdaSettings, loadSettings, parseCommandLine } from './load-settings.js';
 export type {

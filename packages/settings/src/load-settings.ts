@@ -53,7 +53,13 @@ const parseCommandLine = (
         help: { type: 'boolean', short: 'h' },
         ...Object.fromEntries(switches.map((name) => [name, { type: 'boolean' as const }])),
         ...Object.fromEntries(
-          names.map((name) => [(SETTINGS[name] as Setting).flag, { type: 'string' as const }]),
+          names.map((name) => {
+            const setting: Setting = SETTINGS[name];
+            return [
+              setting.flag,
+              { type: setting.switch ? ('boolean' as const) : ('string' as const) },
+            ];
+          }),
         ),
       },
       strict: true,
@@ -66,6 +72,7 @@ const parseCommandLine = (
   for (const name of names) {
     const value = parsed[(SETTINGS[name] as Setting).flag];
     if (typeof value === 'string') values[name] = value;
+    if (value === true) values[name] = 'true';
   }
   return {
     help: parsed.help === true,

@@ -27,6 +27,8 @@ interface Setting {
   readonly schema: z.ZodType;
   /** Never echoed, not even a malformed value. */
   readonly secret?: true;
+  /** A flag that takes no value (`--lambda`); its variable takes `1`/`true`/`0`/`false`. */
+  readonly switch?: true;
   readonly readBy: readonly Reader[];
 }
 
@@ -73,16 +75,8 @@ const STATE_READERS = [
 ] as const;
 const OUTPUT_READERS = ['server', 'local-aws', 'actions', 'presence', 'presence-query'] as const;
 const FANOUT_READERS = ['local-aws', 'notifications', 'notifications-topic'] as const;
-const LIFETIME_READERS = [
-  'server',
-  'local-aws',
-  'connect',
-  'actions',
-  'notifications',
-  'notifications-topic',
-  'presence',
-  'presence-query',
-] as const;
+/** Every handler that builds the connection registry or the presence tracker reads their lifetimes. */
+const LIFETIME_READERS = STATE_READERS;
 
 /**
  * Every `HERALD_*` setting Herald reads, anywhere. The server CLI and its
@@ -121,8 +115,7 @@ const SETTINGS = {
   jwtSecret: {
     env: 'HERALD_JWT_SECRET',
     flag: 'jwt-secret',
-    help: 'HMAC secret for client tokens, at least 32 bytes',
-    shownDefault: 'generated, development only',
+    help: 'HMAC secret for client tokens, at least 32 bytes; with no key at all, the CLIs generate one for development',
     schema: z.string().min(32, 'must be at least 32 characters').optional(),
     secret: true,
     readBy: TOKEN_READERS,
@@ -187,6 +180,24 @@ const SETTINGS = {
     schema: list.optional(),
     readBy: TOKEN_READERS,
   },
+  jwtRequiredClaims: {
+    env: 'HERALD_JWT_REQUIRED_CLAIMS',
+    flag: 'jwt-required-claims',
+    help: 'comma-separated claims a client token must carry, besides the user id claim; "none" for none',
+    shownDefault: 'exp',
+    schema: list
+      .transform((claims) => (claims.length === 1 && claims[0] === 'none' ? [] : claims))
+      .default(['exp']),
+    readBy: TOKEN_READERS,
+  },
+  jwtMaxLifetimeSeconds: {
+    env: 'HERALD_JWT_MAX_LIFETIME_SECONDS',
+    flag: 'jwt-max-lifetime-seconds',
+    help: 'refuse client tokens valid for longer than this (exp - iat, or exp - now)',
+    shownDefault: 'no limit',
+    schema: positiveInt.optional(),
+    readBy: TOKEN_READERS,
+  },
   userIdClaim: {
     env: 'HERALD_USER_ID_CLAIM',
     flag: 'user-id-claim',
@@ -230,8 +241,7 @@ const SETTINGS = {
   connectionsTable: {
     env: 'HERALD_CONNECTIONS_TABLE',
     flag: 'connections-table',
-    help: 'DynamoDB connections table (with the presence table)',
-    shownDefault: 'in memory',
+    help: 'DynamoDB connections table (with the presence table); without them the server keeps state in memory',
     schema: tableName.optional(),
     readBy: STATE_READERS,
   },
@@ -239,7 +249,6 @@ const SETTINGS = {
     env: 'HERALD_PRESENCE_TABLE',
     flag: 'presence-table',
     help: 'DynamoDB presence table (with the connections table)',
-    shownDefault: 'in memory',
     schema: tableName.optional(),
     readBy: STATE_READERS,
   },
@@ -322,9 +331,25 @@ const SETTINGS = {
   managementApi: {
     env: 'HERALD_MANAGEMENT_API',
     flag: 'management-api',
-    help: 'who may call /@connections: loopback, any or off',
+    help: 'who may call /@connections: loopback, any (with credentials: SigV4 or the backend key) or off',
     shownDefault: 'loopback',
     schema: z.enum(['loopback', 'any', 'off']).default('loopback'),
+    readBy: ['server'],
+  },
+  managementAccessKeys: {
+    env: 'HERALD_MANAGEMENT_ACCESS_KEYS',
+    flag: 'management-access-keys',
+    help: 'SigV4 key pairs that may call /@connections with --management-api any: ID:SECRET[:SESSION_TOKEN],…',
+    schema: z.string().min(1).optional(),
+    secret: true,
+    readBy: ['server'],
+  },
+  lambda: {
+    env: 'HERALD_LAMBDA',
+    flag: 'lambda',
+    help: "moved: the Lambda handlers' local API Gateway is herald-local-aws (@herald/local-aws)",
+    schema: z.stringbool().default(false),
+    switch: true,
     readBy: ['server'],
   },
   logLevel: {
