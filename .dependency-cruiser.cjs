@@ -73,6 +73,16 @@ module.exports = {
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only', 'npm-peer'] },
     },
     {
+      name: 'settings-import-only-the-domain',
+      comment:
+        'The settings table is read by every composition root and the CDK construct; it depends on the domain and its schema library only.',
+      severity: 'error',
+      from: { path: '^packages/settings/' },
+      to: {
+        path: '^(packages|@herald)/(adapters-[^/]+|lambda-entrypoints|server|local-aws|infra-cdk)(/|$)',
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -17,6 +17,10 @@ interface HeraldJwtProps {
   readonly issuer?: string;
   /** Accepted `aud` values. @default - any audience */
   readonly audiences?: readonly string[];
+  /** Claims a token must carry besides the user id claim; `[]` for none. @default ['exp'] */
+  readonly requiredClaims?: readonly string[];
+  /** Refuse tokens valid for longer than this many seconds. @default - no limit */
+  readonly maxLifetimeSeconds?: number;
   /** @default 'sub' */
   readonly userIdClaim?: string;
   /** @default 'channels' */

@@ -1,3 +1,4 @@
+import { environmentFor, type LambdaHandlerName, type SettingInputs } from '@herald/settings';
 import type { HeraldJwtProps } from './herald-jwt-props.js';
 
 /** The handlers the stack deploys, by the name `HeraldNotifications.functions` gives them. */
@@ -9,6 +10,17 @@ type HandlerName =
   | 'notifications'
   | 'presence'
   | 'presenceQuery';
+
+/** Each deployed function's handler, by its entry name in Herald's settings table. */
+const ENTRIES: Readonly<Record<HandlerName, LambdaHandlerName>> = {
+  authorizer: 'authorizer',
+  connect: 'connect',
+  disconnect: 'disconnect',
+  actions: 'actions',
+  notifications: 'notifications',
+  presence: 'presence',
+  presenceQuery: 'presence-query',
+};
 
 /** What the handlers' environment is made of: names, ARNs and URLs of the stack's resources. */
 interface LambdaEnvironmentInputs {
@@ -23,51 +35,51 @@ interface LambdaEnvironmentInputs {
   readonly broadcastShards: number;
 }
 
+/** Variables of the Lambda runtime and Powertools, not Herald's own settings. */
+const RUNTIME = { POWERTOOLS_SERVICE_NAME: 'herald', NODE_OPTIONS: '--enable-source-maps' };
+
 /**
- * Every handler's environment, built here and nowhere else. A token secret
- * never enters it: the authorizer gets the secret's ARN or parameter name.
+ * Every handler's environment, built here and nowhere else, from Herald's
+ * settings table: each function gets exactly the settings its handler reads.
+ * A token secret never enters it: the authorizer gets the secret's ARN or
+ * parameter name.
  */
 const lambdaEnvironments = (
   inputs: LambdaEnvironmentInputs,
 ): Readonly<Record<HandlerName, Record<string, string>>> => {
   const { jwt } = inputs;
-  const common = {
-    HERALD_CONNECTIONS_TABLE: inputs.connectionsTableName,
-    HERALD_PRESENCE_TABLE: inputs.presenceTableName,
-    POWERTOOLS_SERVICE_NAME: 'herald',
-    NODE_OPTIONS: '--enable-source-maps',
+  const values: SettingInputs = {
+    connectionsTable: inputs.connectionsTableName,
+    presenceTable: inputs.presenceTableName,
+    jwtSecretArn: jwt.secret?.secretArn,
+    jwtSecretParameter: jwt.secretParameter?.parameterName,
+    jwksUrl: jwt.jwksUrl,
+    x509Url: jwt.x509Url,
+    jwtAlgorithms: jwt.algorithms?.join(','),
+    jwtIssuer: jwt.issuer,
+    jwtAudience: jwt.audiences?.join(','),
+    jwtRequiredClaims:
+      jwt.requiredClaims === undefined
+        ? undefined
+        : jwt.requiredClaims.length === 0
+          ? 'none'
+          : jwt.requiredClaims.join(','),
+    jwtMaxLifetimeSeconds:
+      jwt.maxLifetimeSeconds === undefined ? undefined : String(jwt.maxLifetimeSeconds),
+    userIdClaim: jwt.userIdClaim,
+    channelsClaim: jwt.channelsClaim,
+    outputTopicArn: inputs.outputTopicArn,
+    outputQueueUrl: inputs.outputQueueUrl,
+    notificationsQueueUrl: inputs.notificationsQueueUrl,
+    managementEndpoint: inputs.managementEndpoint,
+    broadcastShards: String(inputs.broadcastShards),
   };
-  const tokens = {
-    ...(jwt.secret ? { HERALD_JWT_SECRET_ARN: jwt.secret.secretArn } : {}),
-    ...(jwt.secretParameter
-      ? { HERALD_JWT_SECRET_PARAMETER: jwt.secretParameter.parameterName }
-      : {}),
-    ...(jwt.jwksUrl ? { HERALD_JWKS_URL: jwt.jwksUrl } : {}),
-    ...(jwt.x509Url ? { HERALD_X509_URL: jwt.x509Url } : {}),
-    ...(jwt.algorithms ? { HERALD_JWT_ALGORITHMS: jwt.algorithms.join(',') } : {}),
-    ...(jwt.issuer ? { HERALD_JWT_ISSUER: jwt.issuer } : {}),
-    ...(jwt.audiences ? { HERALD_JWT_AUDIENCE: jwt.audiences.join(',') } : {}),
-    ...(jwt.userIdClaim ? { HERALD_USER_ID_CLAIM: jwt.userIdClaim } : {}),
-    ...(jwt.channelsClaim ? { HERALD_CHANNELS_CLAIM: jwt.channelsClaim } : {}),
-  };
-  const outputs = {
-    HERALD_OUTPUT_TOPIC_ARN: inputs.outputTopicArn,
-    HERALD_OUTPUT_QUEUE_URL: inputs.outputQueueUrl,
-  };
-  return {
-    authorizer: { ...common, ...tokens },
-    connect: { ...common },
-    disconnect: { ...common },
-    actions: { ...common, ...outputs },
-    notifications: {
-      ...common,
-      HERALD_MANAGEMENT_ENDPOINT: inputs.managementEndpoint,
-      HERALD_NOTIFICATIONS_QUEUE_URL: inputs.notificationsQueueUrl,
-      HERALD_BROADCAST_SHARDS: String(inputs.broadcastShards),
-    },
-    presence: { ...common, ...outputs },
-    presenceQuery: { ...common, ...outputs },
-  };
+  return Object.fromEntries(
+    (Object.entries(ENTRIES) as [HandlerName, LambdaHandlerName][]).map(([name, entry]) => [
+      name,
+      { ...environmentFor(entry, values), ...RUNTIME } as Record<string, string>,
+    ]),
+  ) as Record<HandlerName, Record<string, string>>;
 };
 
 export type { HandlerName, LambdaEnvironmentInputs };

@@ -1,3 +1,4 @@
+import { type LambdaHandlerName, namesReadBy, SETTINGS } from '@herald/settings';
 import { App, Stack } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
@@ -36,15 +37,51 @@ describe('lambdaEnvironments', () => {
     }
   });
 
-  it('gives every handler both tables', () => {
+  it('gives every handler but the authorizer both tables, and the authorizer none', () => {
     const environments = lambdaEnvironments(inputs({ jwksUrl: 'https://issuer.example/jwks' }));
 
-    for (const environment of Object.values(environments)) {
+    for (const [name, environment] of Object.entries(environments)) {
+      if (name === 'authorizer') {
+        expect(environment).not.toHaveProperty('HERALD_CONNECTIONS_TABLE');
+        expect(environment).not.toHaveProperty('HERALD_PRESENCE_TABLE');
+        continue;
+      }
       expect(environment).toMatchObject({
         HERALD_CONNECTIONS_TABLE: 'connections',
         HERALD_PRESENCE_TABLE: 'presence',
       });
     }
+  });
+
+  it('gives each function only the settings its handler reads, by the settings table', () => {
+    const environments = lambdaEnvironments(inputs({ jwksUrl: 'https://issuer.example/jwks' }));
+
+    for (const [name, environment] of Object.entries(environments)) {
+      const entry = name === 'presenceQuery' ? 'presence-query' : name;
+      const read = namesReadBy(entry as LambdaHandlerName).map((setting) => SETTINGS[setting].env);
+      const herald = Object.keys(environment).filter((key) => key.startsWith('HERALD_'));
+      expect(herald.length).toBeGreaterThan(0);
+      for (const variable of herald) expect(read).toContain(variable);
+    }
+  });
+
+  it('passes required claims and a lifetime limit to the authorizer, "none" for no claims', () => {
+    const some = lambdaEnvironments(
+      inputs({
+        jwksUrl: 'https://issuer.example/jwks',
+        requiredClaims: ['exp', 'iat'],
+        maxLifetimeSeconds: 3600,
+      }),
+    );
+    const none = lambdaEnvironments(
+      inputs({ jwksUrl: 'https://issuer.example/jwks', requiredClaims: [] }),
+    );
+
+    expect(some.authorizer).toMatchObject({
+      HERALD_JWT_REQUIRED_CLAIMS: 'exp,iat',
+      HERALD_JWT_MAX_LIFETIME_SECONDS: '3600',
+    });
+    expect(none.authorizer).toMatchObject({ HERALD_JWT_REQUIRED_CLAIMS: 'none' });
   });
 
   it('gives the notifications handler the management endpoint, its queue and the shard count', () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ConfigurationError } from '@herald/domain';
-import { helpText, type LocalAwsSettings, loadSettings } from './settings.js';
+import { helpText, type LocalAwsConfig, loadLocalAwsConfig } from './settings.js';
 import { startLocalAws } from './start-local-aws.js';
 
 const fail = (message: string): never => {
@@ -10,22 +10,23 @@ const fail = (message: string): never => {
 };
 
 const main = async (): Promise<void> => {
-  let settings: LocalAwsSettings | 'help';
+  let config: LocalAwsConfig | 'help';
   try {
-    settings = loadSettings(process.argv.slice(2), process.env);
+    config = loadLocalAwsConfig(process.argv.slice(2), process.env);
   } catch (error) {
     return fail(error instanceof ConfigurationError ? error.message : String(error));
   }
-  if (settings === 'help') {
+  if (config === 'help') {
     process.stdout.write(`${helpText()}\n`);
     return;
   }
+  const { settings, handlerEnv } = config;
   const logger = new Logger({ serviceName: 'herald', logLevel: settings.logLevel });
   let started: Awaited<ReturnType<typeof startLocalAws>>;
   try {
     started = await startLocalAws({
       settings,
-      env: process.env,
+      env: handlerEnv,
       onError: (where, error) => logger.error('emulated invocation failed', { where, error }),
     });
   } catch (error) {

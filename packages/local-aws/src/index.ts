@@ -3,7 +3,7 @@
 export type { LambdaEmulationOptions, LambdaHandlers } from './lambda-emulation.js';
 export { createLambdaEmulation } from './lambda-emulation.js';
 export { lambdaHandlers } from './lambda-handlers.js';
-export type { LocalAwsSettings } from './settings.js';
-export { helpText, loadSettings, SETTINGS } from './settings.js';
+export type { LocalAwsConfig, LocalAwsSettings } from './settings.js';
+export { helpText, loadLocalAwsConfig } from './settings.js';
 export type { StartOptions } from './start-local-aws.js';
 export { startLocalAws } from './start-local-aws.js';

@@ -2,17 +2,18 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsClientOptions } from '@herald/adapters-aws/sqs';
+import { keySourceChoice } from '@herald/adapters-aws/wiring/keys';
 import { ConfigurationError } from '@herald/domain';
-import { loadConfig as loadLambdaConfig } from '@herald/lambda-entrypoints';
 import { generateDevCredentials, signDevToken } from '@herald/server';
+import { type Environment, environmentOf, SETTINGS } from '@herald/settings';
 import { createLambdaEmulation } from './lambda-emulation.js';
 import { lambdaHandlers } from './lambda-handlers.js';
 import type { LocalAwsSettings } from './settings.js';
 
 interface StartOptions {
   readonly settings: LocalAwsSettings;
-  /** The Lambda functions' HERALD_* variables and the SDK's AWS_* ones. */
-  readonly env: NodeJS.ProcessEnv;
+  /** The Lambda functions' HERALD_* variables (flags included) and the SDK's AWS_* ones. */
+  readonly env: Environment;
   readonly onError: (where: string, error: unknown) => void;
 }
 
@@ -22,18 +23,17 @@ interface StartOptions {
  * Resolves once it listens, with the emulation and the lines to print.
  */
 const startLocalAws = async ({ settings, env, onError }: StartOptions) => {
-  const config = loadLambdaConfig(env);
-  const table = config.HERALD_CONNECTIONS_TABLE;
-  const queueUrl = config.HERALD_NOTIFICATIONS_QUEUE_URL;
-  if (table === undefined || config.HERALD_PRESENCE_TABLE === undefined) {
+  const table = settings.connectionsTable;
+  const queueUrl = settings.notificationsQueueUrl;
+  if (table === undefined || settings.presenceTable === undefined) {
     throw new ConfigurationError(
-      'HERALD_CONNECTIONS_TABLE / HERALD_PRESENCE_TABLE',
+      `${SETTINGS.connectionsTable.env} / ${SETTINGS.presenceTable.env}`,
       'the Lambda handlers keep state in DynamoDB: set both',
     );
   }
   if (queueUrl === undefined) {
     throw new ConfigurationError(
-      'HERALD_NOTIFICATIONS_QUEUE_URL',
+      SETTINGS.notificationsQueueUrl.env,
       "the notifications queue is the handlers' input: set it",
     );
   }
@@ -45,25 +45,19 @@ const startLocalAws = async ({ settings, env, onError }: StartOptions) => {
     streamArn = described.Table?.LatestStreamArn;
   } catch (error) {
     throw new ConfigurationError(
-      'HERALD_CONNECTIONS_TABLE',
+      SETTINGS.connectionsTable.env,
       `table ${table} could not be described: ${(error as Error).message}`,
     );
   }
   if (streamArn === undefined) {
     throw new ConfigurationError(
-      'HERALD_CONNECTIONS_TABLE',
+      SETTINGS.connectionsTable.env,
       `table ${table} has no stream; create it from connectionsTableDefinition()`,
     );
   }
-  const development = [
-    config.HERALD_JWT_SECRET,
-    config.HERALD_JWT_SECRET_ARN,
-    config.HERALD_JWT_SECRET_PARAMETER,
-    config.HERALD_JWKS_URL,
-    config.HERALD_X509_URL,
-  ].every((source) => source === undefined);
+  const development = keySourceChoice(settings) === undefined;
   const dev = generateDevCredentials();
-  const handlerEnv = development ? { ...env, HERALD_JWT_SECRET: dev.jwtSecret } : env;
+  const handlerEnv = development ? { ...env, ...environmentOf({ jwtSecret: dev.jwtSecret }) } : env;
   const emulation = createLambdaEmulation({
     host: settings.host,
     port: settings.port,
@@ -86,7 +80,7 @@ const startLocalAws = async ({ settings, env, onError }: StartOptions) => {
   const address = await emulation.start();
   const lines = [
     `Herald's Lambda handlers are behind a local API Gateway at ${address.wsUrl}`,
-    `State: DynamoDB tables ${table} and ${config.HERALD_PRESENCE_TABLE}. Notification requests: ${queueUrl}.`,
+    `State: DynamoDB tables ${table} and ${settings.presenceTable}. Notification requests: ${queueUrl}.`,
   ];
   if (development) {
     const token = await signDevToken(dev.jwtSecret);

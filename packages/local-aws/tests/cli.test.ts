@@ -43,7 +43,7 @@ afterEach(() => {
 });
 
 describe('herald-local-aws CLI', () => {
-  it('runs the Lambda handlers behind a local API Gateway, and its printed token connects', {
+  it('runs the Lambda handlers behind a local API Gateway, with flags reaching them as variables do, and its printed token connects', {
     timeout: 30_000,
   }, async () => {
     requireBuild();
@@ -65,12 +65,18 @@ describe('herald-local-aws CLI', () => {
     });
     const tables = await createTables(dynamo);
     const notifications = await createQueue(sqs);
-    const local = launch(['--port', '0'], {
-      ...aws,
-      HERALD_CONNECTIONS_TABLE: tables.connections,
-      HERALD_PRESENCE_TABLE: tables.presence,
-      HERALD_NOTIFICATIONS_QUEUE_URL: notifications.url,
-    });
+    // The tables as flags, the queue as its variable: both must reach the handlers.
+    const local = launch(
+      [
+        '--port',
+        '0',
+        '--connections-table',
+        tables.connections,
+        '--presence-table',
+        tables.presence,
+      ],
+      { ...aws, HERALD_NOTIFICATIONS_QUEUE_URL: notifications.url },
+    );
     children.push(local.child);
     const banner = await waitFor(
       () => (local.output.stdout.includes('wscat -c') ? local.output.stdout : undefined),

@@ -6,17 +6,14 @@ import {
   tokenVerifierOptions,
 } from '@herald/adapters-aws/wiring/keys';
 import { StaticKeySource, SystemClock } from '@herald/adapters-node';
-import {
-  ConfigurationError,
-  type EventPublisher,
-  TokenVerifier,
-  ValidationError,
-} from '@herald/domain';
+import { ConfigurationError, type EventPublisher, TokenVerifier } from '@herald/domain';
+import { SETTINGS } from '@herald/settings';
 import { awsAdapters } from './aws-wiring.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';
 import { createHeraldServer } from './herald-server.js';
 import { WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
+import { parseSigV4AccessKeys, type SigV4AccessKey } from './sigv4-verifier.js';
 
 const fail = (message: string): never => {
   process.stderr.write(`herald: ${message}\n`);
@@ -37,7 +34,7 @@ const main = async (): Promise<void> => {
   if (config.lambda) {
     return fail(
       '--lambda (HERALD_LAMBDA) has moved to the @herald/local-aws package, as its own command.\n' +
-        'Run it with the same HERALD_* and AWS_* variables (flags: --host, --port, --stage, --log-level):\n' +
+        'Run it with the same HERALD_* and AWS_* variables, or their flags (see its --help):\n' +
         '  herald-local-aws\n' +
         'or, from this repository after a build:\n' +
         '  node packages/local-aws/dist/cli.js',
@@ -55,8 +52,14 @@ const main = async (): Promise<void> => {
     clock,
     tokenVerifierOptions(config),
   );
+  let managementAccessKeys: SigV4AccessKey[] | undefined;
   let aws: ReturnType<typeof awsAdapters>;
   try {
+    const { flag, env } = SETTINGS.managementAccessKeys;
+    managementAccessKeys =
+      config.managementAccessKeys === undefined
+        ? undefined
+        : parseSigV4AccessKeys(`--${flag} / ${env}`, config.managementAccessKeys);
     aws = awsAdapters(config, clock, {
       onRejected: (messageId, receiveCount, error) =>
         logger.error("notification request rejected; it stays for the queue's DLQ", {
@@ -96,6 +99,7 @@ const main = async (): Promise<void> => {
     maxConnectionAgeMs: config.maxConnectionAgeMs,
     rateLimitPerSecond: config.rateLimit,
     managementApi: config.managementApi,
+    ...(managementAccessKeys === undefined ? {} : { managementAccessKeys }),
     logger,
   });
   let address: { url: string };
@@ -104,14 +108,8 @@ const main = async (): Promise<void> => {
   } catch (error) {
     return fail(error instanceof ConfigurationError ? error.message : String(error));
   }
-  aws.inputPoller?.start(async (body) => {
-    let request: unknown;
-    try {
-      request = JSON.parse(body);
-    } catch {
-      throw new ValidationError('$', 'is not valid JSON');
-    }
-    await server.notify(request);
+  aws.inputPoller?.start(async (_body, { input }) => {
+    await server.notify(input);
   });
   const wsUrl = address.url.replace(/^http/, 'ws');
   const lines = [`Herald is listening on ${address.url} (WebSocket ${wsUrl}/${config.stage})`];

@@ -1,6 +1,6 @@
 export { StaticKeySource } from '@herald/adapters-node';
 export type { ServerConfig } from './config.js';
-export { helpText, loadConfig, SETTINGS } from './config.js';
+export { helpText, loadConfig } from './config.js';
 export type { DevCredentials } from './dev-credentials.js';
 export { generateDevCredentials, signDevToken } from './dev-credentials.js';
 export type { HeraldServer, HeraldServerOptions } from './herald-server.js';

@@ -25,6 +25,9 @@ interface TokenSettings extends KeySettings {
   readonly jwtAlgorithms?: readonly string[] | undefined;
   readonly jwtIssuer?: string | undefined;
   readonly jwtAudience?: readonly string[] | undefined;
+  /** Claims a token must carry besides the user id claim. @default ['exp'] (TokenVerifier's) */
+  readonly jwtRequiredClaims?: readonly string[] | undefined;
+  readonly jwtMaxLifetimeSeconds?: number | undefined;
   readonly userIdClaim: string;
   readonly channelsClaim: string;
 }
@@ -74,6 +77,12 @@ const tokenVerifierOptions = (settings: TokenSettings): TokenVerifierOptions => 
     (isSecretKeySource(keySourceChoice(settings)) ? ['HS256'] : ['RS256']),
   ...(settings.jwtIssuer === undefined ? {} : { issuer: settings.jwtIssuer }),
   ...(settings.jwtAudience === undefined ? {} : { audience: settings.jwtAudience }),
+  ...(settings.jwtRequiredClaims === undefined
+    ? {}
+    : { requiredClaims: settings.jwtRequiredClaims }),
+  ...(settings.jwtMaxLifetimeSeconds === undefined
+    ? {}
+    : { maxTokenLifetimeSeconds: settings.jwtMaxLifetimeSeconds }),
   userIdClaim: settings.userIdClaim,
   channelsClaim: settings.channelsClaim,
 });

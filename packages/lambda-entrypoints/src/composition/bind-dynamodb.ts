@@ -16,15 +16,15 @@ const bindDynamoDbStores = (container: Container, config: LambdaConfig): void =>
   container.bind(TOKENS.ConnectionStore).toResolvedValue(
     (clock: Clock) =>
       new DynamoDbConnectionStore(documents(), clock, {
-        tableName: requireSetting(config, 'HERALD_CONNECTIONS_TABLE'),
-        maxConnectionAgeMs: config.HERALD_MAX_CONNECTION_AGE_MS,
+        tableName: requireSetting(config, 'connectionsTable'),
+        maxConnectionAgeMs: config.maxConnectionAgeMs,
       }),
     [TOKENS.Clock],
   );
   container.bind(TOKENS.PresenceStore).toResolvedValue(
     (clock: Clock) =>
       new DynamoDbPresenceStore(documents(), clock, {
-        tableName: requireSetting(config, 'HERALD_PRESENCE_TABLE'),
+        tableName: requireSetting(config, 'presenceTable'),
       }),
     [TOKENS.Clock],
   );

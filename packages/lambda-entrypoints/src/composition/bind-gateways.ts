@@ -13,7 +13,7 @@ const bindGateways = (container: Container, config: LambdaConfig): void => {
       if (gateway === undefined) {
         gateway = new ApiGatewayConnectionGateway({
           endpoint,
-          maxSockets: config.HERALD_FANOUT_CONCURRENCY * 2,
+          maxSockets: config.fanoutConcurrency * 2,
         });
         gateways.set(endpoint, gateway);
       }

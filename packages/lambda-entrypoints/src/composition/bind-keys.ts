@@ -2,7 +2,6 @@ import { keySourceChoice, keySourceFor } from '@herald/adapters-aws/wiring/keys'
 import { StaticKeySource } from '@herald/adapters-node';
 import type { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
-import { tokenSettingsOf } from './token-settings.js';
 import { TOKENS } from './tokens.js';
 
 /**
@@ -13,9 +12,9 @@ import { TOKENS } from './tokens.js';
  */
 const bindKeySource = (container: Container, config: LambdaConfig): void => {
   container.bind(TOKENS.KeySource).toResolvedValue(() => {
-    const choice = keySourceChoice(tokenSettingsOf(config)) ?? {
+    const choice = keySourceChoice(config) ?? {
       kind: 'secret' as const,
-      secret: requireSetting(config, 'HERALD_JWT_SECRET'),
+      secret: requireSetting(config, 'jwtSecret'),
     };
     return keySourceFor(choice, StaticKeySource);
   });

@@ -13,8 +13,8 @@ const bindOutputs = (container: Container, config: LambdaConfig): void => {
   container.bind(TOKENS.EventPublisher).toResolvedValue(
     () =>
       awsOutputPublisher({
-        outputTopicArn: config.HERALD_OUTPUT_TOPIC_ARN,
-        outputQueueUrl: config.HERALD_OUTPUT_QUEUE_URL,
+        outputTopicArn: config.outputTopicArn,
+        outputQueueUrl: config.outputQueueUrl,
       }) ?? new RoutedEventPublisher(outputRoutes({})),
   );
 };

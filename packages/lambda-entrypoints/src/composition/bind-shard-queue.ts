@@ -12,7 +12,7 @@ const bindShardQueue = (container: Container, config: LambdaConfig): void => {
       () =>
         new SqsShardQueue(
           new SQSClient(sqsClientOptions()),
-          requireSetting(config, 'HERALD_NOTIFICATIONS_QUEUE_URL'),
+          requireSetting(config, 'notificationsQueueUrl'),
         ),
     );
 };

@@ -16,7 +16,6 @@ import {
 } from '@herald/domain';
 import { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
-import { tokenSettingsOf } from './token-settings.js';
 import { TOKENS } from './tokens.js';
 
 /** Binds the ports: AWS adapters in Lambda, memory adapters in tests. */
@@ -39,21 +38,21 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
     .bind(TOKENS.TokenVerifier)
     .toResolvedValue(
       (keys: KeySource, clock: Clock) =>
-        new TokenVerifier(keys, clock, tokenVerifierOptions(tokenSettingsOf(config))),
+        new TokenVerifier(keys, clock, tokenVerifierOptions(config)),
       [TOKENS.KeySource, TOKENS.Clock],
     );
   container.bind(TOKENS.ConnectionRegistry).toResolvedValue(
     (store: ConnectionStore, clock: Clock) =>
       new ConnectionRegistry(store, clock, {
-        idleTimeoutMs: config.HERALD_IDLE_TIMEOUT_MS,
-        maxConnectionAgeMs: config.HERALD_MAX_CONNECTION_AGE_MS,
+        idleTimeoutMs: config.idleTimeoutMs,
+        maxConnectionAgeMs: config.maxConnectionAgeMs,
       }),
     [TOKENS.ConnectionStore, TOKENS.Clock],
   );
   container.bind(TOKENS.PresenceTracker).toResolvedValue(
     (store: PresenceStore, publisher: EventPublisher, clock: Clock) =>
       new PresenceTracker(store, publisher, clock, {
-        maxConnectionAgeMs: config.HERALD_MAX_CONNECTION_AGE_MS,
+        maxConnectionAgeMs: config.maxConnectionAgeMs,
       }),
     [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock],
   );
@@ -61,11 +60,11 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
     (registry: ConnectionRegistry, gatewayFor: GatewayFor, clock: Clock) =>
       new NotificationFanout(
         registry,
-        gatewayFor(requireSetting(config, 'HERALD_MANAGEMENT_ENDPOINT')),
+        gatewayFor(requireSetting(config, 'managementEndpoint')),
         clock,
         {
-          broadcastShards: config.HERALD_BROADCAST_SHARDS,
-          concurrency: config.HERALD_FANOUT_CONCURRENCY,
+          broadcastShards: config.broadcastShards,
+          concurrency: config.fanoutConcurrency,
         },
       ),
     [TOKENS.ConnectionRegistry, TOKENS.GatewayFor, TOKENS.Clock],

@@ -13,7 +13,7 @@ const handler = makeClientActionHandler({
   publisher: services.publisher(),
   gatewayFor: services.gatewayFor(),
   logger: services.logger,
-  managementEndpoint: services.config.HERALD_MANAGEMENT_ENDPOINT,
+  managementEndpoint: services.config.managementEndpoint,
 });
 
 export { handler };
