@@ -48,11 +48,14 @@ case "$task" in
   start)
     install_deps
     shift
+    # `start -- --port 9000`: the `--` separates the task from the server's flags; it is not one of them.
+    if [ "${1:-}" = "--" ]; then shift; fi
     pnpm run build >&2
     exec node packages/server/dist/cli.js "$@"
     ;;
   -h|--help|"")
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    # The comment block at the top of this file, up to its first line of code.
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     [ -n "$task" ] || exit 2
     ;;
   *) echo "herald: unknown task '$task' (expected test, start or install)" >&2; exit 2 ;;

@@ -195,6 +195,17 @@ class NotFoundError extends HeraldError {
   }
 }
 
+/** A route Herald serves, called with a method it does not answer there; `allow` lists those it does. */
+class MethodNotAllowedError extends HeraldError {
+  readonly code = 'method_not_allowed';
+  readonly allow: readonly string[];
+
+  constructor(method: string, path: string, allow: readonly string[]) {
+    super(`${method} is not allowed on ${path}; use ${allow.join(' or ')}`);
+    this.allow = allow;
+  }
+}
+
 /** An error as it goes on the wire: in a WebSocket error frame and in an HTTP error body alike. */
 interface WireError {
   readonly code: string;
@@ -233,6 +244,7 @@ export {
   HeraldError,
   InternalError,
   KeySourceError,
+  MethodNotAllowedError,
   NotFoundError,
   OutputUnavailableError,
   PayloadTooLargeError,

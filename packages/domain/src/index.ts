@@ -8,6 +8,7 @@ export {
   HeraldError,
   InternalError,
   KeySourceError,
+  MethodNotAllowedError,
   NotFoundError,
   OutputUnavailableError,
   PayloadTooLargeError,

@@ -17,6 +17,13 @@ const LIMITS = {
   maxIdLength: 256,
   /** Most ids in one target list of a notification request. */
   maxTargetsPerList: 10_000,
+  /**
+   * Deepest nesting of arrays and objects in a free-form value (a client
+   * frame's `message`, a notification request's `data` or `Body`): the value
+   * itself counts as level 1. Deeper values are refused with `bad_request`, so
+   * that no output's serialiser can overflow its stack on them.
+   */
+  maxNestingDepth: 64,
 } as const;
 
 type Limits = typeof LIMITS;

@@ -8,6 +8,7 @@ import {
   type HeraldError,
   InternalError,
   KeySourceError,
+  MethodNotAllowedError,
   NotFoundError,
   OutputUnavailableError,
   PayloadTooLargeError,
@@ -122,6 +123,7 @@ describe('the protocol reference (docs/protocol.md)', () => {
       new InternalError(),
       new UnauthorizedError(),
       new NotFoundError('GET /nowhere'),
+      new MethodNotAllowedError('GET', '/notifications', ['POST']),
       ...TOKEN_DENIAL_REASONS.map((reason) => new TokenDeniedError(reason, 'denied')),
     ];
 

@@ -22,7 +22,11 @@ import { createHeraldServer } from '@herald/server';
 import { Bench } from 'tinybench';
 import { WebSocketServer } from 'ws';
 
+// `pnpm --filter @herald/server bench -- --clients N` passes the `--` on; it is
+// not a flag of the benchmark, so a leading one is dropped.
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     clients: { type: 'string', default: '5000' },
     iterations: { type: 'string', default: '40' },

@@ -13,6 +13,7 @@ import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';
 import { createHeraldServer } from './herald-server.js';
 import { WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
+import { installProcessGuards } from './process-guards.js';
 import { parseSigV4AccessKeys, type SigV4AccessKey } from './sigv4-verifier.js';
 
 const fail = (message: string): never => {
@@ -46,6 +47,7 @@ const main = async (): Promise<void> => {
   const dev = generateDevCredentials();
   const backendKey = config.backendKey ?? dev.backendKey;
   const logger = new Logger({ serviceName: 'herald', logLevel: config.logLevel });
+  installProcessGuards(logger);
   const clock = new SystemClock();
   const verifier = new TokenVerifier(
     keySourceFor(keys ?? { kind: 'secret', secret: dev.jwtSecret }, StaticKeySource),
@@ -98,6 +100,14 @@ const main = async (): Promise<void> => {
     idleTimeoutMs: config.idleTimeoutMs,
     maxConnectionAgeMs: config.maxConnectionAgeMs,
     rateLimitPerSecond: config.rateLimit,
+    maxConnectionsPerUser: config.maxConnectionsPerUser,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    ...(config.maxConnections === undefined ? {} : { maxConnections: config.maxConnections }),
+    maxBufferedBytes: config.maxBufferedBytes,
+    headersTimeoutMs: config.headersTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    handshakeTimeoutMs: config.handshakeTimeoutMs,
+    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
     managementApi: config.managementApi,
     ...(managementAccessKeys === undefined ? {} : { managementAccessKeys }),
     logger,

@@ -29,11 +29,17 @@ import {
   type TokenVerifier,
   type UserPresence,
 } from '@herald/domain';
+import {
+  ConnectionCaps,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_MAX_CONNECTIONS_PER_USER,
+  defaultMaxConnections,
+} from './connection-caps.js';
 import { createHttpApi } from './http-api.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 import type { SigV4AccessKey } from './sigv4-verifier.js';
 import { createWebSocketEndpoint } from './websocket-endpoint.js';
-import { WsConnectionGateway } from './ws-connection-gateway.js';
+import { MAX_BUFFERED_BYTES, WsConnectionGateway } from './ws-connection-gateway.js';
 
 interface HeraldServerOptions {
   /** Address to listen on. @default '127.0.0.1' */
@@ -67,6 +73,29 @@ interface HeraldServerOptions {
    * the backend key, as `Authorization: Bearer`, is accepted too. @default none
    */
   readonly managementAccessKeys?: readonly SigV4AccessKey[];
+  /** Connections one user (token subject) may hold at once; past it the upgrade is refused with 429. @default 100 */
+  readonly maxConnectionsPerUser?: number;
+  /** Connections one source address may hold at once; past it the upgrade is refused with 429. @default 1000 */
+  readonly maxConnectionsPerAddress?: number;
+  /**
+   * Connections this server holds at once; past it the upgrade is refused with 503.
+   * @default the V8 heap limit ÷ 64 KiB (`CONNECTION_BUDGET_BYTES`), e.g. 32,768 for a 2 GiB heap
+   */
+  readonly maxConnections?: number;
+  /**
+   * Unsent bytes a socket may hold; the next notification, reply or error frame
+   * to a socket over it closes the connection with 1013 (a client that sends but
+   * does not read). @default 4 MiB (`MAX_BUFFERED_BYTES`)
+   */
+  readonly maxBufferedBytes?: number;
+  /** Time a client has to send a request's headers (or an upgrade's) before the socket is closed. @default 10000 */
+  readonly headersTimeoutMs?: number;
+  /** Time a client has to send a whole HTTP request, body included. @default 30000 */
+  readonly requestTimeoutMs?: number;
+  /** Time an upgrade may take to be admitted (token verified, keys fetched) before it is answered 408. @default 10000 */
+  readonly handshakeTimeoutMs?: number;
+  /** Time an idle keep-alive HTTP connection stays open between requests. @default 5000 */
+  readonly keepAliveTimeoutMs?: number;
   /** In-process, shards and small pages only add work. @default { broadcastShards: 1, pageSize: 10000 } */
   readonly fanout?: NotificationFanoutOptions;
   /** @default a Powertools Logger for service "herald" */
@@ -87,6 +116,21 @@ interface HeraldServer {
   readonly gateway: ConnectionGateway;
   /** Sockets open now. */
   readonly connectionCount: number;
+  /** Counts of what the server refused or closed to protect itself, for metrics. */
+  readonly counters: HeraldServerCounters;
+}
+
+interface HeraldServerCounters {
+  /** Connections closed with 1013 because they did not read what they were sent. */
+  readonly slowConsumersClosed: number;
+  /** Connections closed with 1011 because their own work failed unexpectedly. */
+  readonly connectionsFailed: number;
+  /** Upgrades refused past a connection cap, by cap. */
+  readonly upgradesRefused: {
+    readonly user: number;
+    readonly address: number;
+    readonly total: number;
+  };
 }
 
 /** An output that queues (the webhook) can be flushed, then closed, on shutdown. */
@@ -139,7 +183,16 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     { idleTimeoutMs, maxConnectionAgeMs },
     presenceListener,
   );
-  const gateway = new WsConnectionGateway();
+  const gateway = new WsConnectionGateway({
+    maxBufferedBytes: options.maxBufferedBytes ?? MAX_BUFFERED_BYTES,
+    onSlowConsumer: ({ connectionId }) =>
+      log.warn('connection closed: it does not read what it is sent', { connectionId }),
+  });
+  const caps = new ConnectionCaps({
+    perUser: options.maxConnectionsPerUser ?? DEFAULT_MAX_CONNECTIONS_PER_USER,
+    perAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+    total: options.maxConnections ?? defaultMaxConnections(),
+  });
   const fanout = new NotificationFanout(registry, gateway, clock, {
     broadcastShards: 1,
     pageSize: 10_000,
@@ -164,6 +217,8 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     idleTimeoutMs,
     maxConnectionAgeMs,
     rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
+    caps,
+    handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
     logger: log,
   });
   const api = createHttpApi({
@@ -176,7 +231,18 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     clock,
     logger: log,
   });
-  const http: Server = createServer((request, response) => void api(request, response));
+  const headersTimeout = options.headersTimeoutMs ?? 10_000;
+  const http: Server = createServer(
+    {
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout, options.requestTimeoutMs ?? 30_000),
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 5000,
+      // Node checks the two timeouts above on this interval (30 s by default),
+      // so it is kept to a fraction of the shorter one for them to hold.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersTimeout / 4))),
+    },
+    (request, response) => void api(request, response),
+  );
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
     endpoint.upgrade(request, socket, head),
   );
@@ -244,8 +310,15 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     get connectionCount() {
       return gateway.size;
     },
+    get counters() {
+      return {
+        slowConsumersClosed: gateway.slowConsumersClosed,
+        connectionsFailed: endpoint.connectionsFailed,
+        upgradesRefused: caps.refusals,
+      };
+    },
   };
 };
 
-export type { HeraldServer, HeraldServerOptions };
+export type { HeraldServer, HeraldServerCounters, HeraldServerOptions };
 export { createHeraldServer };

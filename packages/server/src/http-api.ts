@@ -4,6 +4,7 @@ import {
   type Clock,
   type HeraldError,
   MAX_REQUEST_BYTES,
+  MethodNotAllowedError,
   NotFoundError,
   type NotificationFanout,
   type NotificationRequest,
@@ -40,8 +41,23 @@ const statusOf = (error: unknown): number => {
   if (error instanceof ValidationError) return 400;
   if (error instanceof UnauthorizedError) return 401;
   if (error instanceof NotFoundError) return 404;
+  if (error instanceof MethodNotAllowedError) return 405;
   if (error instanceof PayloadTooLargeError) return 413;
   return 500;
+};
+
+/** The routes of the HTTP API and the one method each answers; another method gets 405. */
+const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
+  '/healthz': ['GET'],
+  '/notifications': ['POST'],
+  '/presence': ['GET'],
+};
+
+/** Headers an error's answer carries besides its body. */
+const headersOf = (error: unknown): Record<string, string> => {
+  if (error instanceof UnauthorizedError) return { 'www-authenticate': 'Bearer' };
+  if (error instanceof MethodNotAllowedError) return { allow: error.allow.join(', ') };
+  return {};
 };
 
 /** Every error the HTTP API answers has the catalogue's body: `{"error":{code,message,temporary,field?}}`. */
@@ -71,20 +87,22 @@ const createHttpApi = (options: HttpApiOptions) => {
           credentials: { accessKeys: options.managementAccessKeys, backendKey: options.backendKey },
           clock: options.clock,
         });
-      const route = `${request.method} ${url.pathname}`;
+      const method = request.method ?? 'GET';
+      const route = `${method} ${url.pathname}`;
       if (route === 'GET /healthz')
         return sendJson(response, 200, { status: 'ok', connections: gateway.size });
       if (route === 'POST /notifications') return await notificationsRoute(request, response);
       if (route === 'GET /presence') return await presenceRoute(request, response, url);
+      const allowed = ROUTE_METHODS[url.pathname];
+      if (allowed !== undefined) {
+        request.resume();
+        throw new MethodNotAllowedError(method, url.pathname, allowed);
+      }
       return sendError(response, new NotFoundError(route));
     } catch (error) {
       if (statusOf(error) === 500) log.error('request failed', { error, method: request.method });
       if (response.headersSent) return;
-      sendError(
-        response,
-        error,
-        error instanceof UnauthorizedError ? { 'www-authenticate': 'Bearer' } : {},
-      );
+      sendError(response, error, headersOf(error));
     }
   };
 

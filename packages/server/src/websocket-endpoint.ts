@@ -13,6 +13,7 @@ import {
   type TokenVerifier,
 } from '@herald/domain';
 import type { RawData, WebSocket } from 'ws';
+import type { CapExceeded, ConnectionCaps } from './connection-caps.js';
 import { presentedTokenOf } from './token-carriers.js';
 import type { LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
 import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
@@ -31,6 +32,10 @@ interface WebSocketEndpointOptions {
   readonly maxConnectionAgeMs: number;
   /** Client actions per connection per second; bursts of twice that. */
   readonly rateLimitPerSecond: number;
+  /** Connections per user, per source address and in total; checked before the handshake completes. */
+  readonly caps: ConnectionCaps;
+  /** An upgrade not admitted or refused within this time is answered 408 and closed. */
+  readonly handshakeTimeoutMs: number;
   readonly logger: Logger;
 }
 
@@ -41,7 +46,31 @@ interface WebSocketEndpoint {
   sweep(): void;
   /** Refuses new upgrades, closes every socket with 1001, and resolves once each one's frames and disconnect are handled. */
   close(): Promise<void>;
+  /** Connections closed with 1011 because their own work failed unexpectedly. */
+  readonly connectionsFailed: number;
 }
+
+/** How an upgrade past a cap is answered: API Gateway's statuses, with the reason in the body. */
+const CAP_REFUSALS: Record<CapExceeded, { status: number; text: string; message: string }> = {
+  user: {
+    status: 429,
+    text: 'Too Many Requests',
+    message: 'too many connections for this user',
+  },
+  address: {
+    status: 429,
+    text: 'Too Many Requests',
+    message: 'too many connections from this address',
+  },
+  total: {
+    status: 503,
+    text: 'Service Unavailable',
+    message: 'this server holds as many connections as it can; try again later',
+  },
+};
+
+/** The rate limit is answered at most once per this window per connection; other frames over it are dropped. */
+const RATE_LIMITED_REPLY_EVERY_MS = 1000;
 
 const LIVE = Symbol('herald.connection');
 type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
@@ -62,14 +91,31 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   const { idleTimeoutMs, maxConnectionAgeMs } = options;
   const ratePerMs = options.rateLimitPerSecond / 1000;
   const burst = Math.max(1, 2 * options.rateLimitPerSecond);
+  const { caps, handshakeTimeoutMs } = options;
   const completeUpgrade = createUpgrader();
   let closing = false;
+  let failures = 0;
 
+  const refuseCap = (socket: Duplex, cap: CapExceeded): void => {
+    const refusal = CAP_REFUSALS[cap];
+    log.warn('connection refused', { reason: `cap_${cap}` });
+    rejectUpgrade(socket, refusal.status, refusal.text, refusal.message);
+  };
+
+  /**
+   * Admits an upgrade (the caps, the path, the token) or refuses it. The caps'
+   * slots are taken here and given back when the raw socket closes, whatever
+   * closed it: a refusal, a failed handshake, or the WebSocket's end.
+   */
   const admit = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/' && url.pathname !== `/${stage}`)
       return rejectUpgrade(socket, 404, 'Not Found');
+    const address = request.socket.remoteAddress ?? 'unknown';
+    const overAddress = caps.admitAddress(address);
+    if (overAddress !== undefined) return refuseCap(socket, overAddress);
+    socket.once('close', () => caps.releaseAddress(address));
     const presented = presentedTokenOf(request, url);
     if (presented.token === undefined) return rejectUpgrade(socket, 401, 'Unauthorized');
     const verdict = await verifier.verify(presented.token);
@@ -77,6 +123,11 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       log.info('connection refused', { reason: verdict.error.code, carrier: presented.carrier });
       return rejectUpgrade(socket, 403, 'Forbidden');
     }
+    if (socket.destroyed) return;
+    const { userId } = verdict.value;
+    const overUser = caps.admitUser(userId);
+    if (overUser !== undefined) return refuseCap(socket, overUser);
+    socket.once('close', () => caps.releaseUser(userId));
     completeUpgrade(request, socket, head, presented.protocol, (ws) =>
       accept(ws, verdict.value, request),
     );
@@ -111,11 +162,34 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     socket.on('error', onSocketError);
   };
 
+  /**
+   * A connection's own work failed in a way the protocol service did not
+   * answer (a bug, or a reply that could not be sent): it is logged and that
+   * connection alone is closed with 1011; the server keeps serving the rest.
+   */
+  const fail = (live: LiveConnection, error: unknown): void => {
+    failures += 1;
+    log.error('connection failed; closing it with 1011', {
+      error,
+      connectionId: live.connectionId,
+    });
+    try {
+      live.socket.close(1011, 'Internal error');
+    } catch {
+      live.socket.terminate();
+    }
+  };
+
   // One set of handlers for every socket, finding the connection on the socket
   // itself: three closures per connection would cost more memory than most of
   // Herald's per-connection state.
   function onSocketMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
-    onFrame(liveOf(this), data, isBinary);
+    const live = liveOf(this);
+    try {
+      onFrame(live, data, isBinary);
+    } catch (error) {
+      fail(live, error);
+    }
   }
   function onSocketClose(this: WebSocket): void {
     onClose(liveOf(this));
@@ -124,7 +198,10 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     log.warn('socket error', { error, connectionId: liveOf(this).connectionId });
   }
 
-  const send = (live: LiveConnection, body: unknown) => live.socket.send(JSON.stringify(body));
+  /** Every reply and error frame goes out through the gateway's one bounded write path. */
+  const reply = (live: LiveConnection, body: unknown): void => {
+    gateway.write(live, JSON.stringify(body));
+  };
 
   const takeToken = (live: LiveConnection, now: number): boolean => {
     live.tokens = Math.min(burst, live.tokens + (now - live.refilledAt) * ratePerMs);
@@ -139,21 +216,20 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     const now = clock.now();
     live.lastActiveAt = now;
     if (!takeToken(live, now)) {
-      send(live, errorFrame(new RateLimitedError()));
+      const last = live.rateLimitedAt;
+      if (last === undefined || now - last >= RATE_LIMITED_REPLY_EVERY_MS) {
+        live.rateLimitedAt = now;
+        reply(live, errorFrame(new RateLimitedError()));
+      }
       return;
     }
     const raw = isBinary || !Buffer.isBuffer(data) ? Buffer.from(data as Buffer) : data;
     live.queue = live.queue
       .then(() => actions.handle(live, parseClientFrame(raw), now))
-      .then(
-        (reply) => {
-          if (reply !== undefined) send(live, reply);
-        },
-        (error) => {
-          log.error('frame failed', { error, connectionId: live.connectionId });
-          send(live, errorFrame(error));
-        },
-      );
+      .then((answer) => {
+        if (answer !== undefined) reply(live, answer);
+      })
+      .catch((error: unknown) => fail(live, error));
   };
 
   /** Runs after the frames already queued, so `close()` can wait for it through `live.queue`. */
@@ -197,13 +273,25 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   return {
     upgrade: (request, socket, head) => {
       socket.on('error', () => socket.destroy());
-      admit(request, socket, head).catch((error) => {
-        log.error('upgrade failed', { error });
-        rejectUpgrade(socket, 500, 'Internal Server Error');
-      });
+      // An upgrade still being admitted (a slow key fetch) when this passes is
+      // answered 408 and closed; ws bounds the handshake once it is admitted.
+      const timer = setTimeout(() => {
+        rejectUpgrade(socket, 408, 'Request Timeout', 'the WebSocket handshake took too long');
+        setTimeout(() => socket.destroy(), 1000).unref();
+      }, handshakeTimeoutMs);
+      timer.unref();
+      admit(request, socket, head)
+        .catch((error) => {
+          log.error('upgrade failed', { error });
+          rejectUpgrade(socket, 500, 'Internal Server Error');
+        })
+        .finally(() => clearTimeout(timer));
     },
     sweep,
     close,
+    get connectionsFailed() {
+      return failures;
+    },
   };
 };
 

@@ -13,27 +13,79 @@ interface LiveConnection {
   /** Token bucket of the per-connection rate limit. */
   tokens: number;
   refilledAt: number;
+  /** When the connection was last answered `rate_limited`: at most once per second. */
+  rateLimitedAt?: number;
   /** Client frames are handled one at a time, in order. */
   queue: Promise<void>;
   readonly sourceIp: string | undefined;
   readonly userAgent: string | undefined;
 }
 
-/** A connection whose unsent data exceeds this is slow: posts answer throttled, as API Gateway does. */
+/**
+ * A connection whose unsent data exceeds this is not reading: the next send to
+ * it (a notification, a reply or an error frame) closes it instead, with 1013
+ * (sent, then the socket destroyed at once, since the client reads nothing).
+ */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Close code for a connection closed because it does not read what it is sent. */
+const SLOW_CONSUMER_CLOSE = { code: 1013, reason: 'Try again later: not reading' } as const;
 
 /** Notifications are JSON, so they go out as text frames (browsers get strings, not Blobs). */
 const TEXT_FRAME = { binary: false } as const;
+
+interface WsConnectionGatewayOptions {
+  /** Unsent bytes a socket may hold before the next send closes it with 1013. @default MAX_BUFFERED_BYTES (4 MiB) */
+  readonly maxBufferedBytes?: number;
+  /** Told about every connection closed for not reading (for counters and logs). */
+  readonly onSlowConsumer?: (connection: LiveConnection) => void;
+}
 
 /**
  * ConnectionGateway over the sockets this process holds. It is what the
  * fanout posts through in the embedded server, and what the management API
  * routes (`/@connections/{id}`) serve.
+ *
+ * `write` is the one path by which anything reaches a socket (notifications,
+ * replies, error frames): it checks how much the socket already buffers, so a
+ * client that sends without reading cannot grow the server's memory.
  */
 class WsConnectionGateway implements ConnectionGateway {
   private readonly live = new Map<string, LiveConnection>();
   private lastPayload: Uint8Array | undefined;
   private lastBuffer: Buffer = Buffer.alloc(0);
+  private readonly maxBufferedBytes: number;
+  private slowClosed = 0;
+
+  constructor(private readonly options: WsConnectionGatewayOptions = {}) {
+    this.maxBufferedBytes = options.maxBufferedBytes ?? MAX_BUFFERED_BYTES;
+  }
+
+  /** Connections closed so far because they held more unsent data than the bound. */
+  get slowConsumersClosed(): number {
+    return this.slowClosed;
+  }
+
+  /**
+   * Sends one text frame, unless the socket already holds more unsent data
+   * than the bound: then the connection is closed with 1013 and counted, and
+   * `slow` is answered. `closed` when the socket is not open.
+   */
+  write(connection: LiveConnection, data: string | Buffer): 'sent' | 'slow' | 'closed' {
+    const { socket } = connection;
+    if (socket.readyState !== WebSocket.OPEN) return 'closed';
+    if (socket.bufferedAmount > this.maxBufferedBytes) {
+      this.slowClosed += 1;
+      // The close frame queues behind what the client does not read, so the
+      // socket is destroyed at once: its buffers are what must be freed.
+      socket.close(SLOW_CONSUMER_CLOSE.code, SLOW_CONSUMER_CLOSE.reason);
+      socket.terminate();
+      this.options.onSlowConsumer?.(connection);
+      return 'slow';
+    }
+    socket.send(data, TEXT_FRAME);
+    return 'sent';
+  }
 
   add(connection: LiveConnection): void {
     this.live.set(connection.connectionId, connection);
@@ -58,10 +110,16 @@ class WsConnectionGateway implements ConnectionGateway {
   /** Answers synchronously: the socket is right here, so no promise is made per post. */
   post(connectionId: string, payload: Uint8Array): PostOutcome {
     const connection = this.live.get(connectionId);
-    if (connection === undefined || connection.socket.readyState !== WebSocket.OPEN) return 'gone';
-    if (connection.socket.bufferedAmount > MAX_BUFFERED_BYTES) return 'throttled';
-    connection.socket.send(this.bufferOf(payload), TEXT_FRAME);
-    return 'delivered';
+    if (connection === undefined) return 'gone';
+    switch (this.write(connection, this.bufferOf(payload))) {
+      case 'sent':
+        return 'delivered';
+      case 'slow':
+        // Not delivered; the socket is closing, so a retry finds it gone.
+        return 'throttled';
+      case 'closed':
+        return 'gone';
+    }
   }
 
   /**
@@ -99,5 +157,5 @@ class WsConnectionGateway implements ConnectionGateway {
   }
 }
 
-export type { LiveConnection };
-export { MAX_BUFFERED_BYTES, WsConnectionGateway };
+export type { LiveConnection, WsConnectionGatewayOptions };
+export { MAX_BUFFERED_BYTES, SLOW_CONSUMER_CLOSE, WsConnectionGateway };

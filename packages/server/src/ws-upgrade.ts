@@ -5,9 +5,13 @@ import type { Duplex } from 'node:stream';
 import { LIMITS } from '@herald/domain';
 import { type WebSocket, WebSocketServer } from 'ws';
 
-/** Refuses an upgrade with an HTTP status and a JSON body naming the reason. */
-const rejectUpgrade = (socket: Duplex, status: number, reason: string): void => {
-  const body = JSON.stringify({ message: reason });
+/**
+ * Refuses an upgrade with an HTTP status and a JSON body naming the reason, as
+ * API Gateway does (`{"message": …}`); `message` defaults to the status text.
+ */
+const rejectUpgrade = (socket: Duplex, status: number, reason: string, message = reason): void => {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ message });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,

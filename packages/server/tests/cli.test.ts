@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '@herald/domain/testing';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connect, refusal } from '../src/testing/index.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const WSCAT = createRequire(import.meta.url).resolve('wscat/bin/wscat');
@@ -74,6 +75,25 @@ describe('herald CLI', () => {
     expect(await herald.exited).toBe(0);
     wscat.child.stdin?.end();
     await wscat.exited;
+  });
+
+  it('applies the caps and timeouts given as flags', async () => {
+    requireBuild();
+    const herald = launch(CLI, ['--port', '0', '--max-connections-per-user', '1']);
+    children.push(herald.child);
+    const banner = await waitFor(
+      () => (herald.output.stdout.includes('wscat -c') ? herald.output.stdout : undefined),
+      { timeoutMs: 10_000, what: 'the start banner' },
+    );
+    const wsUrl = /wscat -c "([^"]+)"/.exec(banner)?.[1] as string;
+
+    const first = await connect(wsUrl);
+    const second = await refusal(wsUrl);
+
+    expect(second).toBe(429);
+    await first.close();
+    herald.child.kill('SIGTERM');
+    expect(await herald.exited).toBe(0);
   });
 
   it('exits 2 with --lambda, naming the package and the command the mode moved to', async () => {

@@ -8,7 +8,7 @@ import {
   waitFor,
 } from '@herald/domain/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebhookEventPublisher } from '../src/index.js';
+import { CompositeEventPublisher, WebhookEventPublisher } from '../src/index.js';
 
 interface Received {
   readonly headers: IncomingMessage['headers'];
@@ -165,5 +165,46 @@ describe('WebhookEventPublisher', () => {
     await expect(overflow).rejects.toMatchObject({ code: 'output_full' });
     await publisher.close();
     expect(dropped).toEqual([2]);
+  });
+
+  it('rejects a publish whose events cannot be serialised, queueing none of them, and keeps delivering', async () => {
+    const hook = await endpoint();
+    cleanups.push(hook.close);
+    const publisher = new WebhookEventPublisher({ url: hook.url });
+    const message = (value: unknown): OutboundEvent => ({
+      kind: 'client_message',
+      route: 'send',
+      message: value,
+      userId: 'u1',
+      connectionId: 'c1',
+      timestamp: 1,
+    });
+
+    const refused = publisher.publish([message({ n: 'first' }), message({ n: 10n })]);
+    await expect(refused).rejects.toThrow();
+    await publisher.publish([message({ n: 'after' })]);
+    await publisher.flush();
+
+    expect(hook.events().map((e) => (e as { body: unknown }).body)).toEqual([{ n: 'after' }]);
+  });
+});
+
+describe('CompositeEventPublisher', () => {
+  it('reports an output that throws synchronously as a rejection, and still publishes to the others', async () => {
+    const received: OutboundEvent[][] = [];
+    const throwing = {
+      publish: (): Promise<void> => {
+        throw new Error('serialiser overflow');
+      },
+    };
+    const recording = {
+      publish: async (events: readonly OutboundEvent[]) => void received.push([...events]),
+    };
+    const composite = new CompositeEventPublisher([throwing, recording]);
+
+    const published = composite.publish([presence(1)]);
+
+    await expect(published).rejects.toBeInstanceOf(AggregateError);
+    expect(received).toEqual([[presence(1)]]);
   });
 });

@@ -2,7 +2,7 @@ import { type PayloadTooLargeError, UnknownActionError, ValidationError } from '
 import { LIMITS } from '../limits.js';
 import type { ClientFrame } from '../model/client-frame.js';
 import { err, ok, type Result } from '../result.js';
-import { describe, isPlainObject, parseJsonInput } from './json-input.js';
+import { checkNesting, describe, isPlainObject, parseJsonInput } from './json-input.js';
 
 type FrameError = ValidationError | UnknownActionError | PayloadTooLargeError;
 
@@ -26,7 +26,8 @@ const validateChannel = (value: unknown, field = 'channel'): Result<string, Vali
 
 /**
  * Parses one client frame: a JSON object with an `action`. Frames over 32 KB,
- * non-JSON frames, unknown actions and missing fields come back as errors; the
+ * non-JSON frames, unknown actions, missing fields and a `message` nested
+ * deeper than `LIMITS.maxNestingDepth` come back as errors; the
  * caller answers with an error frame and keeps the connection open.
  */
 const parseClientFrame = (
@@ -47,10 +48,12 @@ const parseClientFrame = (
     case 'ping':
       return ok({ action });
     case 'send':
-    case 'publish':
+    case 'publish': {
       if (!Object.hasOwn(frame, 'message'))
         return err(new ValidationError('message', 'is required'));
-      return ok({ action, message: frame.message });
+      const nesting = checkNesting(frame.message, 'message');
+      return nesting.ok ? ok({ action, message: frame.message }) : nesting;
+    }
     case 'subscribe':
     case 'unsubscribe': {
       const channel = validateChannel(frame.channel);

@@ -2,7 +2,7 @@ import { type PayloadTooLargeError, ValidationError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { NotificationRequest } from '../model/notification-request.js';
 import { err, ok, type Result } from '../result.js';
-import { describe, isPlainObject, parseJsonInput } from './json-input.js';
+import { checkNesting, describe, isPlainObject, parseJsonInput } from './json-input.js';
 
 /**
  * The formats Herald accepts, so that backends of the systems it replaces can
@@ -69,7 +69,9 @@ class FieldReader {
     if (!Object.hasOwn(this.input, field) || this.input[field] === undefined) {
       throw new ValidationError(field, 'is required');
     }
-    return this.input[field];
+    const nesting = checkNesting(this.input[field], field);
+    if (!nesting.ok) throw nesting.error;
+    return nesting.value;
   }
 }
 

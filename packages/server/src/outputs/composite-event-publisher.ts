@@ -11,7 +11,11 @@ class CompositeEventPublisher implements EventPublisher {
 
   async publish(events: readonly OutboundEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const results = await Promise.allSettled(this.outputs.map((output) => output.publish(events)));
+    // Each output is called inside a promise, so one that throws synchronously
+    // (or fails to serialise) is a rejection like any other, not a skipped rest.
+    const results = await Promise.allSettled(
+      this.outputs.map(async (output) => output.publish(events)),
+    );
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
     if (failures.length > 0) {
       throw new AggregateError(

@@ -62,10 +62,30 @@ class WebhookEventPublisher implements EventPublisher {
     if (this.pending + events.length > this.maxQueued) {
       throw new OutputFullError(`webhook queue is full (${this.maxQueued} events waiting)`);
     }
-    for (const event of events) this.queue.push(toWireMessage(event));
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
+    // Serialised before anything is queued: an event that cannot be serialised
+    // rejects this call (the caller reports it) and queues nothing of the batch.
+    const messages = events.map((event) => toWireMessage(event));
+    this.queue.push(...messages);
+    this.kick();
+  }
+
+  /**
+   * Starts the background loop unless it runs or nothing waits. It restarts
+   * itself for events queued while it was finishing, so none is stranded.
+   */
+  private kick(): void {
+    if (this.draining !== undefined || this.queue.length === 0) return;
+    this.draining = this.drain()
+      .catch((error: unknown) => {
+        // drain() reports every batch itself; this only keeps a bug there from
+        // becoming an unhandled rejection that would end the process.
+        this.options.onDropped?.(this.queue.splice(0).length + this.sending, String(error));
+        this.sending = 0;
+      })
+      .finally(() => {
+        this.draining = undefined;
+        if (!this.stopped.signal.aborted) this.kick();
+      });
   }
 
   /** Resolves when everything queued so far was sent or dropped, or when `timeoutMs` passes. */
@@ -104,10 +124,30 @@ class WebhookEventPublisher implements EventPublisher {
     }
   }
 
+  /**
+   * The POST body of a batch, or why it could not be made (reported, never
+   * thrown). Each event's body is already JSON (serialised once, in `publish`),
+   * so it is spliced in as it is: parsing and serialising it again would cost
+   * twice, and could fail here, outside the caller's error handling.
+   */
+  private bodyOf(batch: readonly WireMessage[]): { body: string } | { reason: string } {
+    try {
+      const events = batch.map(
+        (m) => `{"body":${m.body},"attributes":${JSON.stringify(m.attributes)}}`,
+      );
+      return { body: `{"events":[${events.join(',')}]}` };
+    } catch (error) {
+      return { reason: `batch could not be serialised: ${(error as Error).message}` };
+    }
+  }
+
   private async send(batch: readonly WireMessage[]): Promise<void> {
-    const body = JSON.stringify({
-      events: batch.map((m) => ({ body: JSON.parse(m.body), attributes: m.attributes })),
-    });
+    const serialised = this.bodyOf(batch);
+    if ('reason' in serialised) {
+      this.options.onDropped?.(batch.length, serialised.reason);
+      return;
+    }
+    const { body } = serialised;
     let reason = '';
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       if (this.stopped.signal.aborted) break;
