@@ -56,7 +56,7 @@ const lambdaHandlers = (env: NodeJS.ProcessEnv, managementEndpoint: string): Lam
     presence: makePresenceHandler({
       tracker: services.tracker(),
       logger,
-      maxConnectionAgeMs: services.config.HERALD_MAX_CONNECTION_AGE_MS,
+      idleTimeoutMs: services.config.HERALD_IDLE_TIMEOUT_MS,
     }),
   };
 };

@@ -10,7 +10,7 @@ const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutpu
 const handler = makePresenceHandler({
   tracker: services.tracker(),
   logger: services.logger,
-  maxConnectionAgeMs: services.config.HERALD_MAX_CONNECTION_AGE_MS,
+  idleTimeoutMs: services.config.HERALD_IDLE_TIMEOUT_MS,
 });
 
 export { handler };
