@@ -3,6 +3,7 @@
 // they can break, not only on the memory adapters one writer at a time.
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import {
+  type Clock,
   ConnectionRegistry,
   type EventPublisher,
   type OutboundEvent,
@@ -178,7 +179,15 @@ describe('PresenceTracker instances racing on one DynamoDbPresenceStore (DynamoD
     // prepare
     const client = documentClient();
     const { presence } = await createTables();
-    const clock = new ManualClock(1_000_000);
+    // Time moves 1 ms at every reading, so facts stamped before a racing commit are earlier than it.
+    const manual = new ManualClock(1_000_000);
+    const clock: Clock = {
+      now: () => {
+        manual.advance(1);
+        return manual.now();
+      },
+      sleep: (ms) => manual.sleep(ms),
+    };
     const { events, publisher } = recorder();
     const trackers = [0, 1].map(
       () =>
