@@ -62,12 +62,15 @@ const setup = async () => {
   );
   const record = (connectionId: string, userId: string) =>
     connectionRecord(connectionId, userId, clock.now());
-  const apply = async (records: readonly ConnectionStreamRecord[]) => {
-    for (const r of records) for (const fact of presenceFactsOf(r)) await tracker.record(fact);
+  const apply = async (records: readonly ConnectionStreamRecord[], idleTimeoutMs?: number) => {
+    const options = idleTimeoutMs === undefined ? {} : { idleTimeoutMs };
+    for (const r of records) {
+      for (const fact of presenceFactsOf(r, options)) await tracker.record(fact);
+    }
   };
   const statuses = () =>
     events.flatMap((e) => (e.kind === 'presence' ? [`${e.userId}:${e.status}`] : []));
-  return { tables, clock, connections, record, apply, statuses, events };
+  return { tables, clock, connections, record, apply, statuses, events, tracker };
 };
 
 describe('DynamoDB Streams → PresenceTracker (DynamoDB Local)', () => {
@@ -115,5 +118,37 @@ describe('DynamoDB Streams → PresenceTracker (DynamoDB Local)', () => {
 
     const offline = events.find((e) => e.kind === 'presence' && e.status === 'OFFLINE');
     expect(offline?.kind === 'presence' && offline.timestamp).toBe(expiring.expiresAt);
+  });
+
+  it("keeps presence alive through touches that extend the connection's expiry, and lets it lapse when they stop", async () => {
+    // prepare: a connection with a 10 s idle timeout, touched four times, two of them in new half-idle windows
+    const IDLE = 10_000;
+    const { tables, connections, record, apply, statuses, clock, tracker } = await setup();
+    const start = clock.now();
+    await connections.put({ ...record('c1', 'dave'), expiresAt: start + IDLE });
+    for (const at of [0.3, 0.6, 0.9, 1.2]) {
+      clock.set(start + at * IDLE);
+      await connections.touch('c1', clock.now(), clock.now() + IDLE);
+    }
+    const records = await readStream(tables.streamArn, 5);
+    const refreshes = records
+      .filter((r) => r.eventName === 'MODIFY')
+      .flatMap((r) => presenceFactsOf(r as ConnectionStreamRecord, { idleTimeoutMs: IDLE }));
+
+    // act: past the first expiry, then past the last touch's
+    await apply(records as ConnectionStreamRecord[], IDLE);
+    clock.set(start + 1.5 * IDLE);
+    await tracker.sweep();
+    const alive = (await tracker.query(['dave']))[0]?.online;
+    clock.set(start + 2.2 * IDLE);
+    await tracker.sweep();
+
+    // assess
+    expect(refreshes.map((f) => f.kind === 'connected' && f.expiresAt - start)).toEqual([
+      1.6 * IDLE,
+      2.2 * IDLE,
+    ]);
+    expect(alive).toBe(true);
+    expect(statuses()).toEqual(['dave:ONLINE', 'dave:OFFLINE']);
   });
 });

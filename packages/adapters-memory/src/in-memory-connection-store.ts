@@ -77,6 +77,7 @@ class InMemoryConnectionStore implements ConnectionStore {
   constructor(private readonly clock: Clock) {}
 
   async put(record: ConnectionRecord): Promise<void> {
+    if (this.live(record.connectionId, this.clock.now())?.userId === record.userId) return;
     this.remove(record.connectionId);
     this.records.set(record.connectionId, record);
     addTo(this.byUser, record.userId, record.connectionId);

@@ -1,6 +1,7 @@
 import {
   applyPresenceUpdate,
-  type PresenceEvent,
+  earliestLease,
+  type OutboxEntry,
   type PresenceRecord,
   type PresenceSnapshot,
   type PresenceStore,
@@ -89,8 +90,9 @@ interface UserState {
   version: number;
   online: boolean;
   lastSeenAt: number;
+  changedAt: number | undefined;
   nextExpiryAt: number | undefined;
-  pending: readonly PresenceEvent[];
+  pending: readonly OutboxEntry[];
   readonly connections: Map<string, number>;
   /** Tombstones in the order they were last set, which is (nearly) the order they fall due. */
   readonly departed: Map<string, number>;
@@ -101,6 +103,7 @@ const newState = (): UserState => ({
   version: 0,
   online: false,
   lastSeenAt: 0,
+  changedAt: undefined,
   nextExpiryAt: undefined,
   pending: [],
   connections: new Map(),
@@ -113,6 +116,7 @@ const emptySnapshot = (userId: string): PresenceSnapshot => ({
   version: 0,
   online: false,
   lastSeenAt: 0,
+  changedAt: 0,
   pending: [],
   connectionCount: 0,
   connectionExpiry: () => undefined,
@@ -131,6 +135,7 @@ const snapshotOf = (userId: string, state: UserState): PresenceSnapshot => ({
   version: state.version,
   online: state.online,
   lastSeenAt: state.lastSeenAt,
+  changedAt: state.changedAt ?? 0,
   pending: state.pending,
   connectionCount: state.connections.size,
   connectionExpiry: (id) => state.connections.get(id),
@@ -161,6 +166,7 @@ const indexedStateOf = (record: PresenceRecord): UserState => {
   state.version = record.version;
   state.online = record.online;
   state.lastSeenAt = record.lastSeenAt;
+  state.changedAt = record.changedAt;
   state.nextExpiryAt = record.nextExpiryAt;
   state.pending = [...record.pending];
   for (const [id, expiresAt] of Object.entries(record.connections)) {
@@ -267,8 +273,12 @@ class InMemoryPresenceStore implements PresenceStore {
     state.version = update.version;
     state.online = update.online;
     state.lastSeenAt = update.lastSeenAt;
+    state.changedAt = update.changedAt;
     state.pending = [...update.pending];
-    state.nextExpiryAt = state.expiries.earliest(state.connections);
+    state.nextExpiryAt = earliestOf(
+      state.expiries.earliest(state.connections),
+      earliestLease(state.pending),
+    );
     if (state.connections.size + state.departed.size <= this.compactAt) {
       this.store(recordOfState(userId, state));
     } else {
@@ -309,6 +319,9 @@ class InMemoryPresenceStore implements PresenceStore {
   }
 }
 
+const earliestOf = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
 const recordOfState = (userId: string, state: UserState): PresenceRecord => ({
   userId,
   version: state.version,
@@ -316,6 +329,7 @@ const recordOfState = (userId: string, state: UserState): PresenceRecord => ({
   connections: Object.fromEntries(state.connections),
   departed: Object.fromEntries(state.departed),
   lastSeenAt: state.lastSeenAt,
+  ...(state.changedAt === undefined ? {} : { changedAt: state.changedAt }),
   ...(state.nextExpiryAt === undefined ? {} : { nextExpiryAt: state.nextExpiryAt }),
   pending: [...state.pending],
 });

@@ -8,6 +8,7 @@ const event = (n: number): OutboundEvent => ({
   userId: 'u',
   status: n % 2 ? 'ONLINE' : 'OFFLINE',
   timestamp: n,
+  version: n,
 });
 
 describe('InMemoryEventPublisher', () => {

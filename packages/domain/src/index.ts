@@ -33,7 +33,12 @@ export type {
   PresenceStatus,
   WireMessage,
 } from './model/events.js';
-export { clientMessageAttributes, presenceBody, toWireMessage } from './model/events.js';
+export {
+  clientMessageAttributes,
+  presenceAttributes,
+  presenceBody,
+  toWireMessage,
+} from './model/events.js';
 export type { NotificationRequest } from './model/notification-request.js';
 export { isBroadcast } from './model/notification-request.js';
 export type { Principal } from './model/principal.js';
@@ -71,6 +76,7 @@ export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
 export type {
+  OutboxEntry,
   PresenceRecord,
   PresenceSnapshot,
   PresenceStore,
@@ -91,7 +97,7 @@ export type {
   ConnectionLifecycleListener,
   ConnectionRegistryOptions,
 } from './services/connection-registry.js';
-export { ConnectionRegistry } from './services/connection-registry.js';
+export { ConnectionRegistry, presenceRefreshDue } from './services/connection-registry.js';
 export type {
   DeliverOptions,
   DeliveryFailure,
@@ -106,8 +112,11 @@ export type { PresenceFact, PresencePlan, Transition } from './services/presence
 export {
   applyPresenceFact,
   applyPresenceUpdate,
+  DEFAULT_OUTBOX_LEASE_MS,
+  earliestLease,
   emptyRecord,
   outboxCleared,
+  outboxReleased,
   planPresenceFact,
   snapshotOfRecord,
 } from './services/presence-state.js';

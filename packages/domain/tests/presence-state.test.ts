@@ -123,7 +123,10 @@ describe('applyPresenceFact', () => {
     const expired = applyPresenceFact(up.next, { kind: 'expire', userId: 'u' }, 1000, 4000);
 
     expect(expired.events.map((e) => [e.status, e.timestamp])).toEqual([['OFFLINE', 1000]]);
-    expect(expired.next.nextExpiryAt).toBeUndefined();
+    expect(expired.next.connections).toEqual({});
+    // Only the outbox is due now: its entries' leases (30 s by default).
+    expect(expired.next.pending.map((entry) => entry.leaseUntil)).toEqual([30_000, 31_000]);
+    expect(expired.next.nextExpiryAt).toBe(30_000);
   });
 
   it("plans a change holding only the fact's own connection, however many the user holds", () => {

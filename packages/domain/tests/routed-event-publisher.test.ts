@@ -22,6 +22,7 @@ const online: OutboundEvent = {
   userId: 'u',
   status: 'ONLINE',
   timestamp: 1,
+  version: 1,
 };
 
 describe('RoutedEventPublisher', () => {

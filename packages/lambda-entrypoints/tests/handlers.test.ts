@@ -296,7 +296,7 @@ describe('presence', () => {
     const handle = makePresenceHandler({
       tracker: services.tracker(),
       logger: services.logger,
-      maxConnectionAgeMs: 7_200_000,
+      idleTimeoutMs: 600_000,
     });
     const records = [
       streamRecord('INSERT', 'c1', 'alice', '1'),
@@ -320,7 +320,7 @@ describe('presence', () => {
     const handle = makePresenceHandler({
       tracker: services.tracker(),
       logger: services.logger,
-      maxConnectionAgeMs: 7_200_000,
+      idleTimeoutMs: 600_000,
     });
     publisher.failNext(1);
 

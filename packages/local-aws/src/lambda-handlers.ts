@@ -59,7 +59,7 @@ const lambdaHandlers = (env: Environment, managementEndpoint: string): LambdaHan
     presence: makePresenceHandler({
       tracker: services.tracker(),
       logger,
-      maxConnectionAgeMs: services.config.maxConnectionAgeMs,
+      idleTimeoutMs: services.config.idleTimeoutMs,
     }),
   };
 };

@@ -176,6 +176,8 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
       tracker
         .disconnected(record, at)
         .catch((error) => log.error('presence not recorded', { error })),
+    refreshed: (record: ConnectionRecord) =>
+      tracker.refreshed(record).catch((error) => log.error('presence not recorded', { error })),
   };
   const registry = new ConnectionRegistry(
     options.connectionStore ?? new InMemoryConnectionStore(clock),

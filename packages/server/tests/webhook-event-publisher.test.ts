@@ -40,6 +40,7 @@ const presence = (n: number): OutboundEvent => ({
   userId: `u${n}`,
   status: 'ONLINE',
   timestamp: n,
+  version: 1,
 });
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { LIMITS, type PresenceFact } from '@herald/domain';
+import { LIMITS, type PresenceFact, presenceRefreshDue } from '@herald/domain';
 
 /** An item image in DynamoDB JSON; Lambda's types and the Streams client's each declare their own. */
 type StreamImage = Readonly<Record<string, object>>;
@@ -43,13 +43,19 @@ const recordedAt = (record: ConnectionStreamRecord): number => {
   return at instanceof Date ? at.getTime() : typeof at === 'number' ? at * 1000 : 0;
 };
 
-const connected = (image: Image, maxConnectionAgeMs: number): PresenceFact => ({
+/** A connection counts for presence until its stored expiry, as the registry keeps it. */
+const connected = (image: Image): PresenceFact => ({
   kind: 'connected',
   userId: image.userId as string,
   connectionId: image.connectionId as string,
   at: image.connectedAt as number,
-  expiresAt: (image.connectedAt as number) + maxConnectionAgeMs,
+  expiresAt: image.expiresAt as number,
 });
+
+interface PresenceFactsOptions {
+  /** The registry's idle timeout, which sets how often a touch refreshes presence. @default LIMITS.idleTimeoutMs */
+  readonly idleTimeoutMs?: number;
+}
 
 const disconnected = (image: Image, at: number): PresenceFact => ({
   kind: 'disconnected',
@@ -58,18 +64,32 @@ const disconnected = (image: Image, at: number): PresenceFact => ({
   at,
 });
 
+const refreshDue = (previous: Image, next: Image, idleTimeoutMs: number): boolean =>
+  (next.expiresAt as number) > (previous.expiresAt as number) &&
+  presenceRefreshDue(
+    next.connectedAt as number,
+    previous.lastSeenAt as number,
+    next.lastSeenAt as number,
+    idleTimeoutMs,
+  );
+
 /**
  * The presence facts a connections-table stream record carries: a connection
- * item inserted is a connect; removed (by a disconnect, or by TTL when the
- * disconnect never came, dated at its expiry) is a disconnect; replaced under
- * another user is both. Membership items and touches carry none. Because
- * PresenceTracker treats facts as a set, a record delivered twice changes
- * nothing.
+ * item inserted is a connect, counting until the item's `expiresAt`; removed
+ * (by a disconnect, or by TTL when the disconnect never came, dated at its
+ * expiry) is a disconnect; replaced under another user is both. A touch
+ * (`lastSeenAt` and `expiresAt` moved on) is a refresh to the new expiry when
+ * `presenceRefreshDue` says so, the same rule the embedded registry follows,
+ * so presence lives as long as the connection does at most two presence
+ * writes per connection per idle timeout; other touches and membership items
+ * carry none. Because PresenceTracker treats facts as a set, a record
+ * delivered twice changes nothing.
  */
 const presenceFactsOf = (
   record: ConnectionStreamRecord,
-  maxConnectionAgeMs: number = LIMITS.maxConnectionAgeMs,
+  options: PresenceFactsOptions = {},
 ): PresenceFact[] => {
+  const idleTimeoutMs = options.idleTimeoutMs ?? LIMITS.idleTimeoutMs;
   const image = (attributes: StreamImage | undefined) =>
     attributes === undefined
       ? undefined
@@ -78,7 +98,7 @@ const presenceFactsOf = (
   const previous = image(record.dynamodb?.OldImage);
   switch (record.eventName) {
     case 'INSERT':
-      return isConnection(next) ? [connected(next, maxConnectionAgeMs)] : [];
+      return isConnection(next) ? [connected(next)] : [];
     case 'REMOVE':
       if (!isConnection(previous)) return [];
       return [
@@ -88,13 +108,15 @@ const presenceFactsOf = (
         ),
       ];
     case 'MODIFY':
-      if (!isConnection(previous) || !isConnection(next) || previous.userId === next.userId)
-        return [];
-      return [disconnected(previous, recordedAt(record)), connected(next, maxConnectionAgeMs)];
+      if (!isConnection(previous) || !isConnection(next)) return [];
+      if (previous.userId !== next.userId) {
+        return [disconnected(previous, recordedAt(record)), connected(next)];
+      }
+      return refreshDue(previous, next, idleTimeoutMs) ? [connected(next)] : [];
     default:
       return [];
   }
 };
 
-export type { ConnectionStreamRecord };
+export type { ConnectionStreamRecord, PresenceFactsOptions };
 export { isTtlDeletion, presenceFactsOf };

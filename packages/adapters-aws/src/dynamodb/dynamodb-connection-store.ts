@@ -102,16 +102,28 @@ class DynamoDbConnectionStore implements ConnectionStore {
     this.onCapacity = options.onCapacity;
   }
 
+  /**
+   * A conditional Put: a live item of the same user is kept (a repeated
+   * connect must not wipe the channels subscribed since, which would orphan
+   * their membership items).
+   */
   async put(record: ConnectionRecord): Promise<void> {
     if (record.channels.length === 0) {
-      const result = await this.client.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: toItem(record),
-          ...capacityRequest(this.onCapacity),
-        }),
-      );
-      return report(this.onCapacity, 'put', result.ConsumedCapacity);
+      try {
+        const result = await this.client.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: toItem(record),
+            ConditionExpression: 'attribute_not_exists(pk) OR userId <> :user OR expiresAt <= :now',
+            ExpressionAttributeValues: { ':user': record.userId, ':now': this.clock.now() },
+            ...capacityRequest(this.onCapacity),
+          }),
+        );
+        return report(this.onCapacity, 'put', result.ConsumedCapacity);
+      } catch (error) {
+        if (conditionFailed(error)) return;
+        throw error;
+      }
     }
     const membershipTtl = epochSeconds(record.connectedAt + this.maxConnectionAgeMs);
     await this.batchWrite('put', [

@@ -50,6 +50,9 @@ const toRecord = (item: Item): PresenceRecord => {
  * transition. Users with connections that can expire are found through the
  * sparse `expiring` index, never by scanning.
  *
+ * A transition costs one more conditional PutItem: the writer that committed
+ * it drops it from the outbox once published.
+ *
  * Each fact is one consistent GetItem and one conditional PutItem of the
  * whole item, so its cost (bytes, and read and write units, which DynamoDB
  * charges by item size even for an UpdateItem) grows with the user's

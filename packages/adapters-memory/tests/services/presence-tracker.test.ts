@@ -118,6 +118,8 @@ describe('PresenceTracker', () => {
               await s.waitFor(Promise.all(running));
             }
 
+            const ids = publisher.events.flatMap((e) => (e.kind === 'presence' ? [e.id] : []));
+            expect(ids.length).toBe(new Set(ids).size);
             const events = committed(publisher.events);
             for (const userId of scenario.users) {
               const statuses = statusesOf(events, userId);
@@ -134,6 +136,81 @@ describe('PresenceTracker', () => {
       );
     },
   );
+
+  it('never stamps a transition earlier than the one before it, whatever order the facts were stamped in', async () => {
+    // prepare: a connect stamped at 100 whose write lands after a disconnect stamped at 200
+    const { clock, publisher, tracker } = setup(undefined, 60_000);
+    await tracker.record({
+      kind: 'connected',
+      userId: 'u',
+      connectionId: 'c1',
+      at: 0,
+      expiresAt: 9000,
+    });
+    clock.set(200);
+    await tracker.record({ kind: 'disconnected', userId: 'u', connectionId: 'c1', at: 200 });
+
+    // act
+    await tracker.record({
+      kind: 'connected',
+      userId: 'u',
+      connectionId: 'c2',
+      at: 100,
+      expiresAt: 9000,
+    });
+
+    // assess
+    const events = committed(publisher.events);
+    expect(events.map((e) => [e.status, e.timestamp, e.version])).toEqual([
+      ['ONLINE', 0, 1],
+      ['OFFLINE', 200, 3],
+      ['ONLINE', 200, 5],
+    ]);
+    expect(events.map((e) => e.id)).toEqual(['u#1', 'u#3', 'u#5']);
+  });
+
+  it('keeps presence as alive as a touched connection with at most two presence writes per idle timeout, and lets it lapse once touches stop', async () => {
+    // prepare
+    const idleTimeoutMs = 1000;
+    const store = new InMemoryPresenceStore();
+    let writes = 0;
+    const counting: PresenceStore = {
+      get: (userId) => store.get(userId),
+      getMany: (userIds) => store.getMany(userIds),
+      compareAndSet: (next, expected) => store.compareAndSet(next, expected),
+      listExpiring: (at, limit) => store.listExpiring(at, limit),
+      snapshot: (userId) => store.snapshot(userId),
+      commitUpdate: (base, update) => {
+        writes++;
+        return store.commitUpdate(base, update);
+      },
+    };
+    const { clock, publisher, tracker } = setup(counting, 7_200_000);
+    const registry = new ConnectionRegistry(
+      new InMemoryConnectionStore(clock),
+      clock,
+      { idleTimeoutMs },
+      tracker,
+    );
+    await registry.connect('c1', { userId: 'u', channels: [], claims: {} });
+    const afterConnect = writes;
+
+    // act: a ping every 100 ms for 10 idle timeouts, sweeping as the server does
+    for (let t = 100; t <= 10_000; t += 100) {
+      clock.set(t);
+      await registry.touch('c1');
+      await tracker.sweep();
+    }
+    const whilePinging = statusesOf(publisher.events, 'u');
+    const refreshWrites = writes - afterConnect;
+    clock.set(10_000 + idleTimeoutMs);
+    await tracker.sweep();
+
+    // assess: 20 refreshes (two per idle timeout), not 100
+    expect(whilePinging).toEqual(['ONLINE']);
+    expect(refreshWrites).toBe(20);
+    expect(statusesOf(publisher.events, 'u')).toEqual(['ONLINE', 'OFFLINE']);
+  });
 
   it('loses no transition when the output fails: the next fact publishes it', async () => {
     const { publisher, tracker } = setup();

@@ -1,8 +1,11 @@
 type PresenceStatus = 'ONLINE' | 'OFFLINE';
 
 /**
- * A user-level presence transition. `id` is stable for one transition, so a
- * consumer can drop the rare duplicate that at-least-once delivery produces.
+ * A user-level presence transition. `id` (`user#version`) is stable for one
+ * transition, so a consumer can drop the rare duplicate that crash recovery
+ * produces; `version` is the presence record's version that committed it, so
+ * a consumer can order a user's events (they alternate ONLINE/OFFLINE in
+ * version order, and their timestamps never run backwards).
  */
 interface PresenceEvent {
   readonly kind: 'presence';
@@ -10,6 +13,7 @@ interface PresenceEvent {
   readonly userId: string;
   readonly status: PresenceStatus;
   readonly timestamp: number;
+  readonly version: number;
 }
 
 /** What a client sent with `send` (to the backends' queue) or `publish` (to their topic). */
@@ -24,10 +28,24 @@ interface ClientMessageEvent {
 
 type OutboundEvent = PresenceEvent | ClientMessageEvent;
 
-/** The wire body of a presence event (Sumu's shape). */
+/**
+ * The wire body of a presence event: Sumu's shape (`type`, `message`), with
+ * the event's `id` and `version` beside `message`, so Sumu's consumers read it
+ * unchanged.
+ */
 const presenceBody = (event: PresenceEvent) => ({
   type: 'presence' as const,
   message: { user_id: event.userId, status: event.status, timestamp: event.timestamp },
+  id: event.id,
+  version: event.version,
+});
+
+/** The message attributes every presence event carries. */
+const presenceAttributes = (event: PresenceEvent) => ({
+  user_id: event.userId,
+  source: 'presence' as const,
+  id: event.id,
+  version: String(event.version),
 });
 
 /** The message attributes every client message carries (DESIGN.md). */
@@ -40,7 +58,8 @@ const clientMessageAttributes = (event: ClientMessageEvent) => ({
 
 /**
  * An event as it goes over the wire to the backends: a JSON body and string
- * attributes. Presence uses Sumu's body; a client message's body is the
+ * attributes. Presence uses Sumu's body with `id` and `version` beside its
+ * `message`, and carries both as attributes too; a client message's body is the
  * client's `message`, with DESIGN.md's attributes beside it.
  */
 interface WireMessage {
@@ -56,7 +75,7 @@ const toWireMessage = (event: OutboundEvent): WireMessage => {
   if (event.kind === 'presence') {
     return {
       body: JSON.stringify(presenceBody(event)),
-      attributes: { user_id: event.userId, source: 'presence' },
+      attributes: presenceAttributes(event),
       groupId: event.userId,
       deduplicationId: event.id,
     };
@@ -69,4 +88,4 @@ const toWireMessage = (event: OutboundEvent): WireMessage => {
 };
 
 export type { ClientMessageEvent, OutboundEvent, PresenceEvent, PresenceStatus, WireMessage };
-export { clientMessageAttributes, presenceBody, toWireMessage };
+export { clientMessageAttributes, presenceAttributes, presenceBody, toWireMessage };

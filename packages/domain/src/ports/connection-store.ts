@@ -12,6 +12,11 @@ interface ListOptions {
  * Finding a user's or a channel's connections never scans.
  */
 interface ConnectionStore {
+  /**
+   * Stores a new connection. A connection with the same id is replaced,
+   * unless it is live and of the same user (the same connect handled twice,
+   * e.g. retried): then it is kept as it is, with its channels.
+   */
   put(record: ConnectionRecord): Promise<void>;
   get(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Removes the connection and its channel memberships; returns what was removed. */

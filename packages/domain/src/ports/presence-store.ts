@@ -1,6 +1,18 @@
 import type { PresenceEvent } from '../model/events.js';
 
 /**
+ * A committed transition waiting to be published. The writer that committed
+ * it holds a lease on it until `leaseUntil` (epoch ms) and publishes it;
+ * another writer may publish it only after the lease has lapsed, and only
+ * once it has claimed it (renewed the lease to itself) with a conditional
+ * write. So in normal operation exactly one writer publishes each transition.
+ */
+interface OutboxEntry {
+  readonly event: PresenceEvent;
+  readonly leaseUntil: number;
+}
+
+/**
  * A user's presence, stored as one versioned record. PresenceTracker computes
  * every change in the domain and writes it with compare-and-set, so that a
  * transition is committed by exactly one writer, however many race.
@@ -16,10 +28,20 @@ interface PresenceRecord {
   readonly departed: Readonly<Record<string, number>>;
   /** Last instant the user was seen connected (epoch ms). */
   readonly lastSeenAt: number;
-  /** Earliest connection expiry, so stale users can be found without a scan. */
+  /**
+   * Timestamp of the user's latest transition (epoch ms); the next one is
+   * never stamped earlier, so timestamps never run backwards within a user.
+   * Absent until the first transition.
+   */
+  readonly changedAt?: number;
+  /**
+   * Earliest instant something falls due for the user: a connection's expiry,
+   * or the lapse of an outbox entry's lease. Stale users and orphaned outbox
+   * entries are found by it without a scan.
+   */
   readonly nextExpiryAt?: number;
   /** Transitions committed but not yet confirmed published (an outbox). */
-  readonly pending: readonly PresenceEvent[];
+  readonly pending: readonly OutboxEntry[];
 }
 
 /**
@@ -36,7 +58,9 @@ interface PresenceSnapshot {
   readonly version: number;
   readonly online: boolean;
   readonly lastSeenAt: number;
-  readonly pending: readonly PresenceEvent[];
+  /** 0 before the first transition. */
+  readonly changedAt: number;
+  readonly pending: readonly OutboxEntry[];
   /** How many connections the record holds (expired ones included until dropped). */
   readonly connectionCount: number;
   /** The connection's expiry, or undefined when the record does not hold it. */
@@ -56,7 +80,8 @@ interface PresenceSnapshot {
  * A change to one user's record, as PresenceTracker computes it from a
  * snapshot. Its size is that of the change, not of the record. A store
  * applies it in this order: `forget`, `disconnect`, `tombstones`, `connect`,
- * then the scalar fields, and derives `nextExpiryAt` itself.
+ * then the scalar fields, and derives `nextExpiryAt` itself (the earliest of
+ * the connections' expiries and the outbox's leases).
  */
 interface PresenceUpdate {
   readonly userId: string;
@@ -64,8 +89,10 @@ interface PresenceUpdate {
   readonly version: number;
   readonly online: boolean;
   readonly lastSeenAt: number;
+  /** The record's `changedAt` after this update; undefined leaves none. */
+  readonly changedAt?: number;
   /** The outbox after this update (it replaces the stored one). */
-  readonly pending: readonly PresenceEvent[];
+  readonly pending: readonly OutboxEntry[];
   /** Tombstones to drop. */
   readonly forget: readonly string[];
   /** Connections to drop (closed or expired). */
@@ -84,7 +111,10 @@ interface PresenceStore {
    * (0: no record stored). Returns false when another writer got there first.
    */
   compareAndSet(next: PresenceRecord, expectedVersion: number): Promise<boolean>;
-  /** Ids of users with a connection expiring at or before `at`, at most `limit`. */
+  /**
+   * Ids of users whose `nextExpiryAt` is at or before `at` (a connection
+   * expiring, or an outbox lease lapsing), at most `limit`.
+   */
   listExpiring(at: number, limit: number): Promise<readonly string[]>;
   /** The user's presence as of now (version 0 when nothing is stored), for one read-modify-write. */
   snapshot(userId: string): Promise<PresenceSnapshot>;
@@ -100,4 +130,4 @@ interface PresenceStore {
   ): Promise<PresenceSnapshot | undefined>;
 }
 
-export type { PresenceRecord, PresenceSnapshot, PresenceStore, PresenceUpdate };
+export type { OutboxEntry, PresenceRecord, PresenceSnapshot, PresenceStore, PresenceUpdate };

@@ -20,7 +20,38 @@ const NO_CHANNELS: readonly string[] = Object.freeze([]);
 interface ConnectionLifecycleListener {
   connected(record: ConnectionRecord): Promise<void>;
   disconnected(record: ConnectionRecord, at: number): Promise<void>;
+  /**
+   * The connection's liveness was extended to `record.expiresAt`. Told at
+   * most twice per idle timeout per connection (see `presenceRefreshDue`),
+   * not on every touch.
+   */
+  refreshed?(record: ConnectionRecord): Promise<void>;
 }
+
+/**
+ * Whether a touch at `seenAt` (the previous one having been at
+ * `previousSeenAt`) must extend the connection's presence. Time since the
+ * connection opened is cut into windows of half an idle timeout; the first
+ * touch in a new window extends presence to the connection's new expiry. So
+ * presence costs at most two writes per connection per idle timeout however
+ * often the client pings; it stays alive as long as the client is heard at
+ * least every half idle timeout; and it never outlives the connection's own
+ * expiry, so a node that stops touching (it crashed) lets its users' presence
+ * lapse within the idle timeout. The embedded registry and the connections
+ * table's stream (old and new images of a touch) both decide by this rule.
+ */
+const presenceRefreshDue = (
+  connectedAt: number,
+  previousSeenAt: number,
+  seenAt: number,
+  idleTimeoutMs: number,
+): boolean => {
+  const window = Math.max(1, idleTimeoutMs / 2);
+  return (
+    Math.floor((seenAt - connectedAt) / window) >
+    Math.floor((previousSeenAt - connectedAt) / window)
+  );
+};
 
 /**
  * Who is connected, to which channels. The registry removes a connection only
@@ -64,12 +95,23 @@ class ConnectionRegistry {
     return removed;
   }
 
-  /** Refreshes liveness (a ping, or any client frame). False when the connection is unknown. */
+  /**
+   * Refreshes liveness (a ping, or any client frame). False when the
+   * connection is unknown. Tells the listener when presence is due a refresh.
+   */
   async touch(connectionId: string): Promise<boolean> {
     const record = await this.store.get(connectionId);
     if (record === undefined) return false;
     const now = this.clock.now();
-    return this.store.touch(connectionId, now, this.expiryFor(record.connectedAt, now));
+    const expiresAt = this.expiryFor(record.connectedAt, now);
+    if (!(await this.store.touch(connectionId, now, expiresAt))) return false;
+    if (
+      this.listener?.refreshed !== undefined &&
+      presenceRefreshDue(record.connectedAt, record.lastSeenAt, now, this.idleTimeoutMs)
+    ) {
+      await this.listener.refreshed({ ...record, lastSeenAt: now, expiresAt });
+    }
+    return true;
   }
 
   /** Subscribes to a channel, if the connection's token allows it. */
@@ -122,4 +164,4 @@ class ConnectionRegistry {
 }
 
 export type { ConnectionLifecycleListener, ConnectionRegistryOptions };
-export { ConnectionRegistry };
+export { ConnectionRegistry, presenceRefreshDue };

@@ -1,5 +1,10 @@
 import type { PresenceEvent, PresenceStatus } from '../model/events.js';
-import type { PresenceRecord, PresenceSnapshot, PresenceUpdate } from '../ports/presence-store.js';
+import type {
+  OutboxEntry,
+  PresenceRecord,
+  PresenceSnapshot,
+  PresenceUpdate,
+} from '../ports/presence-store.js';
 
 /** A fact about one connection, as the connection store or the gateway reports it. */
 type PresenceFact =
@@ -30,10 +35,20 @@ interface Transition {
 /** One fact's effect on a user's presence, as a change to its record. */
 interface PresencePlan {
   readonly update: PresenceUpdate;
+  /** The transitions this fact makes (none, or one), leased to the writer in `update`. */
   readonly events: readonly PresenceEvent[];
+  /**
+   * Outbox entries whose lease had lapsed (their writer crashed before
+   * publishing), claimed by `update` for this writer, which publishes them
+   * once the update is committed.
+   */
+  readonly claimed: readonly PresenceEvent[];
   /** False when the fact changed nothing, so nothing needs writing. */
   readonly changed: boolean;
 }
+
+/** How long a writer holds an outbox entry it committed before another may publish it. */
+const DEFAULT_OUTBOX_LEASE_MS = 30_000;
 
 const emptyRecord = (userId: string): PresenceRecord => ({
   userId,
@@ -59,13 +74,22 @@ const emptyRecord = (userId: string): PresenceRecord => ({
  *   already past, and is ignored for that reason.
  * - Connections past their expiry are dropped (and tombstoned), so a
  *   disconnect that never arrives still ends in OFFLINE.
- * - ONLINE/OFFLINE is emitted exactly when the set turns non-empty/empty.
+ * - ONLINE/OFFLINE is emitted exactly when the set turns non-empty/empty, with
+ *   the version the update commits, so a user's events alternate in version
+ *   order. Its timestamp is the fact's instant, but never earlier than the
+ *   user's previous transition's (`changedAt`), so timestamps never run
+ *   backwards within a user whatever order facts were stamped and committed in.
+ * - The event goes into the outbox, leased to this writer for `leaseMs`.
+ *   Outbox entries of other writers are kept as they are while their lease
+ *   holds; those whose lease has lapsed are claimed (re-leased to this
+ *   writer) and returned in `claimed` for this writer to publish.
  */
 const planPresenceFact = (
   current: PresenceSnapshot,
   fact: PresenceFact,
   now: number,
   tombstoneMs: number,
+  leaseMs: number = DEFAULT_OUTBOX_LEASE_MS,
 ): PresencePlan => {
   const tombstoneAt = now + tombstoneMs;
   const forgotten = new Set(current.tombstonesDueBy(now));
@@ -111,12 +135,23 @@ const planPresenceFact = (
   const forget = [...forgotten].filter((id) => !tombstones.has(id));
   const online = count > 0;
   const version = current.version + 1;
+  const timestamp = Math.max(at, current.changedAt);
   const events: PresenceEvent[] =
     online === current.online
       ? []
-      : [presenceEvent(current.userId, online ? 'ONLINE' : 'OFFLINE', at, version)];
+      : [presenceEvent(current.userId, online ? 'ONLINE' : 'OFFLINE', timestamp, version)];
+  const leaseUntil = now + leaseMs;
+  const claimed: PresenceEvent[] = [];
+  const pending: OutboxEntry[] = current.pending.map((entry) => {
+    if (entry.leaseUntil > now) return entry;
+    claimed.push(entry.event);
+    return { event: entry.event, leaseUntil };
+  });
+  for (const event of events) pending.push({ event, leaseUntil });
+  const changedAt = events.length > 0 ? timestamp : current.changedAt;
   const changed =
     events.length > 0 ||
+    claimed.length > 0 ||
     lastSeenAt !== current.lastSeenAt ||
     disconnect.size > 0 ||
     connect.length > 0 ||
@@ -127,26 +162,48 @@ const planPresenceFact = (
     version,
     online,
     lastSeenAt,
-    pending: events,
+    ...(changedAt === 0 ? {} : { changedAt }),
+    pending,
     forget,
     disconnect: [...disconnect],
     tombstones: setTombstones,
     connect,
   };
-  return { update, events, changed };
+  return { update, events, claimed, changed };
 };
 
-/** The update that clears a committed record's outbox once its events are published. */
-const outboxCleared = (committed: PresenceSnapshot): PresenceUpdate => ({
+/**
+ * The update that drops the given events from a record's outbox once they
+ * are published, leaving every other entry (another writer's) as it is.
+ */
+const outboxCleared = (
+  committed: PresenceSnapshot,
+  published: ReadonlySet<string>,
+): PresenceUpdate => ({
   userId: committed.userId,
   version: committed.version + 1,
   online: committed.online,
   lastSeenAt: committed.lastSeenAt,
-  pending: [],
+  ...(committed.changedAt === 0 ? {} : { changedAt: committed.changedAt }),
+  pending: committed.pending.filter((entry) => !published.has(entry.event.id)),
   forget: [],
   disconnect: [],
   tombstones: [],
   connect: [],
+});
+
+/** The update that ends the lease on the given outbox entries at `now`, so any writer may claim them. */
+const outboxReleased = (
+  committed: PresenceSnapshot,
+  ids: ReadonlySet<string>,
+  now: number,
+): PresenceUpdate => ({
+  ...outboxCleared(committed, new Set()),
+  pending: committed.pending.map((entry) =>
+    ids.has(entry.event.id)
+      ? { event: entry.event, leaseUntil: Math.min(entry.leaseUntil, now) }
+      : entry,
+  ),
 });
 
 /**
@@ -160,6 +217,7 @@ const snapshotOfRecord = (record: PresenceRecord | undefined, userId: string): P
     version: state.version,
     online: state.online,
     lastSeenAt: state.lastSeenAt,
+    changedAt: state.changedAt ?? 0,
     pending: state.pending,
     connectionCount: Object.keys(state.connections).length,
     connectionExpiry: (id) =>
@@ -186,7 +244,7 @@ const applyPresenceUpdate = (
   for (const id of update.disconnect) delete connections[id];
   for (const [id, until] of update.tombstones) departed[id] = until;
   for (const [id, expiresAt] of update.connect) connections[id] = expiresAt;
-  let nextExpiryAt: number | undefined;
+  let nextExpiryAt = earliestLease(update.pending);
   for (const expiresAt of Object.values(connections)) {
     if (nextExpiryAt === undefined || expiresAt < nextExpiryAt) nextExpiryAt = expiresAt;
   }
@@ -197,9 +255,19 @@ const applyPresenceUpdate = (
     connections,
     departed,
     lastSeenAt: update.lastSeenAt,
+    ...(update.changedAt === undefined ? {} : { changedAt: update.changedAt }),
     ...(nextExpiryAt === undefined ? {} : { nextExpiryAt }),
     pending: [...update.pending],
   };
+};
+
+/** The earliest lease in an outbox, or undefined when it is empty. */
+const earliestLease = (pending: readonly OutboxEntry[]): number | undefined => {
+  let earliest: number | undefined;
+  for (const { leaseUntil } of pending) {
+    if (earliest === undefined || leaseUntil < earliest) earliest = leaseUntil;
+  }
+  return earliest;
 };
 
 /**
@@ -213,12 +281,14 @@ const applyPresenceFact = (
   fact: PresenceFact,
   now: number,
   tombstoneMs: number,
+  leaseMs: number = DEFAULT_OUTBOX_LEASE_MS,
 ): Transition => {
   const { update, events, changed } = planPresenceFact(
     snapshotOfRecord(current, fact.userId),
     fact,
     now,
     tombstoneMs,
+    leaseMs,
   );
   return { next: applyPresenceUpdate(current, update), events, changed };
 };
@@ -234,14 +304,18 @@ const presenceEvent = (
   userId,
   status,
   timestamp,
+  version,
 });
 
 export type { PresenceFact, PresencePlan, Transition };
 export {
   applyPresenceFact,
   applyPresenceUpdate,
+  DEFAULT_OUTBOX_LEASE_MS,
+  earliestLease,
   emptyRecord,
   outboxCleared,
+  outboxReleased,
   planPresenceFact,
   snapshotOfRecord,
 };

@@ -171,6 +171,17 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
       expect(await store.listByUser('u1')).toEqual([]);
       expect(ids(await store.listByUser('u2'))).toEqual(['c1']);
     });
+
+    it("keeps a live connection's channels when the same connect is put again (a repeated connect)", async () => {
+      const { store, record } = await setup();
+      await store.put(record('c1', 'u1', { allowedChannels: ['room'] }));
+      await store.addChannel('c1', 'room');
+
+      await store.put(record('c1', 'u1', { allowedChannels: ['room'] }));
+
+      expect((await store.get('c1'))?.channels).toEqual(['room']);
+      expect(ids((await store.listByChannel('room')).items)).toEqual(['c1']);
+    });
   });
 };
 

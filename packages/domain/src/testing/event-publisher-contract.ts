@@ -22,6 +22,7 @@ const presence = (
   userId,
   status,
   timestamp: 1_700_000_000_000 + version,
+  version,
 });
 
 const clientMessage = (route: 'send' | 'publish', message: unknown): OutboundEvent => ({
@@ -40,7 +41,7 @@ const describeEventPublisherContract = (name: string, factory: PublisherHarnessF
   describe(`EventPublisher contract: ${name}`, () => {
     const setup = freshHarness(factory);
 
-    it('publishes a presence event in the Sumu shape', async () => {
+    it("publishes a presence event in the Sumu shape, with its id and version beside Sumu's message", async () => {
       const { publisher, received } = await setup();
 
       await publisher.publish([presence('u1', 'ONLINE', 1)]);
@@ -49,6 +50,22 @@ const describeEventPublisherContract = (name: string, factory: PublisherHarnessF
       expect(JSON.parse(message?.body ?? 'null')).toEqual({
         type: 'presence',
         message: { user_id: 'u1', status: 'ONLINE', timestamp: 1_700_000_000_001 },
+        id: 'u1#1',
+        version: 1,
+      });
+    });
+
+    it("carries a presence event's id and version as message attributes", async () => {
+      const { publisher, received } = await setup();
+
+      await publisher.publish([presence('u2', 'OFFLINE', 12)]);
+
+      const [message] = await received(1);
+      expect(message?.attributes).toMatchObject({
+        user_id: 'u2',
+        source: 'presence',
+        id: 'u2#12',
+        version: '12',
       });
     });
 
@@ -79,6 +96,8 @@ const describeEventPublisherContract = (name: string, factory: PublisherHarnessF
         {
           type: 'presence',
           message: { user_id: 'u9', status: 'OFFLINE', timestamp: 1_700_000_000_007 },
+          id: 'u9#7',
+          version: 7,
         },
       ]);
     });

@@ -91,13 +91,18 @@ const describePresenceStoreContract = (name: string, factory: PresenceStoreFacto
         departed: { 'conn-z': 1_700_000_300_000 },
         lastSeenAt: 1_700_000_000_000,
         nextExpiryAt: 1_700_000_100_000,
+        changedAt: 1_700_000_000_000,
         pending: [
           {
-            kind: 'presence',
-            id: 'u1#1',
-            userId: 'u1',
-            status: 'ONLINE',
-            timestamp: 1_700_000_000_000,
+            event: {
+              kind: 'presence',
+              id: 'u1#1',
+              userId: 'u1',
+              status: 'ONLINE',
+              timestamp: 1_700_000_000_000,
+              version: 1,
+            },
+            leaseUntil: 1_700_000_030_000,
           },
         ],
       });

@@ -10,7 +10,7 @@ const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutpu
 const handler = makePresenceHandler({
   tracker: services.tracker(),
   logger: services.logger,
-  maxConnectionAgeMs: services.config.maxConnectionAgeMs,
+  idleTimeoutMs: services.config.idleTimeoutMs,
 });
 
 export { handler };

@@ -19,21 +19,29 @@ import type {
 interface PresenceDeps {
   readonly tracker: PresenceTracker;
   readonly logger: Logger;
-  readonly maxConnectionAgeMs: number;
+  /** The registry's idle timeout: how often a touch refreshes presence (see presenceFactsOf). @default LIMITS.idleTimeoutMs */
+  readonly idleTimeoutMs?: number;
 }
 
 /**
  * The connections table's stream consumer: each record's facts drive
  * PresenceTracker, which publishes ONLINE/OFFLINE. Facts are a set, so a
- * redelivered record changes nothing; a failed record is reported alone.
+ * redelivered record changes nothing; a failed record is reported alone. A
+ * touch that extends a connection's expiry keeps its presence alive (a
+ * refresh at most twice per idle timeout); a connection that stops being
+ * touched lapses, and its TTL removal arrives as a REMOVE, a disconnect dated
+ * at its expiry.
  */
-const makePresenceHandler = ({ tracker, logger, maxConnectionAgeMs }: PresenceDeps) => {
+const makePresenceHandler = ({ tracker, logger, idleTimeoutMs }: PresenceDeps) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
     processPartialResponse(
       event,
       async (record: DynamoDBRecord) => {
-        for (const fact of presenceFactsOf(record as ConnectionStreamRecord, maxConnectionAgeMs)) {
+        const facts = presenceFactsOf(record as ConnectionStreamRecord, {
+          ...(idleTimeoutMs === undefined ? {} : { idleTimeoutMs }),
+        });
+        for (const fact of facts) {
           const events = await tracker.record(fact);
           for (const e of events) logger.info('presence', { userId: e.userId, status: e.status });
         }
