@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ConfigurationError, KeySourceError, TokenVerifier } from '@herald/domain';
@@ -248,9 +249,29 @@ describe('HttpKeySource', () => {
     await expect(source.load()).rejects.toBeInstanceOf(KeySourceError);
   });
 
-  it('refuses a URL that is not https', () => {
+  it('refuses a URL that is not https, saying that HTTPS is required', () => {
     expect(() => new HttpKeySource({ url: 'http://issuer.example/jwks', format: 'jwks' })).toThrow(
       ConfigurationError,
     );
+    expect(() => new HttpKeySource({ url: 'ftp://issuer.example/jwks', format: 'jwks' })).toThrow(
+      /must be an HTTPS URL/,
+    );
+  });
+
+  it('fetches over plain HTTP from a loopback host, as from a local identity provider', async () => {
+    const { body } = await jwks('local-1');
+    const server = createHttpServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+
+    const keys = await new HttpKeySource({
+      url: `http://localhost:${port}/jwks`,
+      format: 'jwks',
+    }).load();
+
+    expect(keys.keys.map((key) => key.kid)).toEqual(['local-1']);
   });
 });

@@ -39,6 +39,7 @@ export {
   presenceBody,
   toWireMessage,
 } from './model/events.js';
+export { isLoopback } from './model/loopback.js';
 export type { NotificationRequest } from './model/notification-request.js';
 export { isBroadcast } from './model/notification-request.js';
 export type { Principal } from './model/principal.js';

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PayloadTooLargeError } from '@herald/domain';
+import { isLoopback, PayloadTooLargeError } from '@herald/domain';
 
 /** Reads a request body, refusing it as soon as it passes `limitBytes`. */
 const readBody = async (request: IncomingMessage, limitBytes: number): Promise<Buffer> => {
@@ -48,8 +48,4 @@ const bearerOf = (request: IncomingMessage): string | undefined =>
   /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 
 /** True for 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
-const isLoopback = (address: string | undefined): boolean =>
-  address !== undefined &&
-  (address === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(address));
-
 export { bearerOf, isLoopback, keyMatches, readBody, sendJson };

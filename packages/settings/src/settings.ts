@@ -1,4 +1,4 @@
-import { LIMITS } from '@herald/domain';
+import { isLoopback, LIMITS } from '@herald/domain';
 import { z } from 'zod';
 
 /** The Lambda handlers, by the name of their entry (`src/entries/{name}.ts`). */
@@ -55,6 +55,12 @@ const tableName = z
   .string()
   .regex(/^[\w.-]{3,255}$/, 'a DynamoDB table name (3 to 255 letters, digits, _ . -)');
 const httpUrl = z.url({ protocol: /^https?$/ });
+/** Where client-token keys are fetched from: HTTPS, or plain HTTP on a loopback host (a local identity provider). */
+const keysUrl = z.string().refine((value) => {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+}, 'must be an HTTPS URL (plain HTTP only on a loopback host, for a local identity provider)');
 const snsTopicArn = z
   .string()
   .regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+$/, 'an SNS topic ARN');
@@ -147,15 +153,15 @@ const SETTINGS = {
   jwksUrl: {
     env: 'HERALD_JWKS_URL',
     flag: 'jwks-url',
-    help: 'HTTPS URL of the JWKS that verifies client tokens (cached per Cache-Control)',
-    schema: z.url({ protocol: /^https$/ }).optional(),
+    help: 'HTTPS URL of the JWKS that verifies client tokens, cached per Cache-Control (plain HTTP on loopback only)',
+    schema: keysUrl.optional(),
     readBy: TOKEN_READERS,
   },
   x509Url: {
     env: 'HERALD_X509_URL',
     flag: 'x509-url',
-    help: 'HTTPS URL of an x509 certificate map {kid: PEM}, as Firebase/Google securetoken publish',
-    schema: z.url({ protocol: /^https$/ }).optional(),
+    help: 'HTTPS URL of an x509 certificate map {kid: PEM}, as Firebase/Google securetoken publish (plain HTTP on loopback only)',
+    schema: keysUrl.optional(),
     readBy: TOKEN_READERS,
   },
   jwtAlgorithms: {

@@ -113,6 +113,29 @@ describe('loadSettings', () => {
   });
 });
 
+describe('key URLs', () => {
+  it('asks for HTTPS, naming the setting, rather than calling plain HTTP an invalid URL', () => {
+    const error = configError(() =>
+      loadSettings('server', { env: { HERALD_JWKS_URL: 'http://idp.example.com/jwks' } }),
+    );
+
+    expect(error.setting).toBe('--jwks-url / HERALD_JWKS_URL');
+    expect(error.message).toContain('must be an HTTPS URL');
+    expect(error.message).not.toContain('Invalid URL');
+  });
+
+  it('allows plain HTTP on a loopback host, for a local identity provider', () => {
+    for (const url of [
+      'http://127.0.0.1:9000/jwks',
+      'http://localhost/jwks',
+      'http://[::1]/x509',
+    ]) {
+      const env = url.endsWith('x509') ? { HERALD_X509_URL: url } : { HERALD_JWKS_URL: url };
+      expect(() => loadSettings('server', { env })).not.toThrow();
+    }
+  });
+});
+
 describe('parseCommandLine', () => {
   it('drops the leading -- that pnpm and scripts pass on', () => {
     expect(parseCommandLine('server', ['--', '--port', '9000']).values).toEqual({ port: '9000' });

@@ -1,6 +1,8 @@
-import { type RequestOptions, request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest, type RequestOptions } from 'node:https';
 import {
   ConfigurationError,
+  isLoopback,
   type KeySet,
   type KeySource,
   KeySourceError,
@@ -63,10 +65,10 @@ class HttpKeySource implements KeySource {
     } catch {
       throw new ConfigurationError('keys url', `"${options.url}" is not a URL`);
     }
-    if (url.protocol !== 'https:') {
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
       throw new ConfigurationError(
         'keys url',
-        `must be https:, got ${url.protocol} (${options.url})`,
+        `must be an HTTPS URL (plain HTTP only on a loopback host, for a local identity provider), got ${url.protocol}//${url.host}`,
       );
     }
     this.url = url;
@@ -147,6 +149,7 @@ class HttpKeySource implements KeySource {
             cause === undefined ? undefined : { cause },
           ),
         );
+      const request = this.url.protocol === 'http:' ? httpRequest : httpsRequest;
       const req = request(this.url, requestOptions, (response) => {
         if (response.statusCode !== 200) {
           response.resume();
