@@ -12,7 +12,7 @@ const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const sns = new SNSClient({});
 const sqs = new SQSClient({});
 const management = new ApiGatewayManagementApiClient({
-  endpoint: process.env.HERALD_MANAGEMENT_ENDPOINT,
+  endpoint: process.env.HERALD_MANAGEMENT_ENDPOINT ?? '',
 });
 
 const handler = async (event: { body: string; requestContext: { connectionId: string } }) => {

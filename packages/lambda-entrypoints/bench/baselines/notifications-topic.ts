@@ -10,7 +10,7 @@ import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
 const sqs = new SQSClient({});
 const management = new ApiGatewayManagementApiClient({
-  endpoint: process.env.HERALD_MANAGEMENT_ENDPOINT,
+  endpoint: process.env.HERALD_MANAGEMENT_ENDPOINT ?? '',
 });
 
 const handler = async (event: { Records: { Sns: { Message: string } }[] }) => {
