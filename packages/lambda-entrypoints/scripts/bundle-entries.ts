@@ -6,6 +6,8 @@ interface BuiltBundle {
   readonly name: string;
   /** The entry file: `{outdir}/{name}/index.mjs`. */
   readonly file: string;
+  /** The files a cold start loads: the entry file first, then its static chunks. */
+  readonly loaded: readonly string[];
   /** Bytes a cold start loads: the entry file and the chunks it imports statically. */
   readonly bytes: number;
   /** Bytes of the chunks it imports only on demand (the secret-store clients), beside it. */
@@ -70,7 +72,9 @@ const bundleEntries = (
         if (eager.has(path)) bytes += output.bytes;
         else lazyBytes += output.bytes;
       }
-      return { name, file: `${dir}/index.mjs`, bytes, lazyBytes, metafile };
+      const cwd = process.cwd();
+      const loaded = [...eager].map((path) => (path.startsWith('/') ? path : `${cwd}/${path}`));
+      return { name, file: `${dir}/index.mjs`, loaded, bytes, lazyBytes, metafile };
     }),
   );
 

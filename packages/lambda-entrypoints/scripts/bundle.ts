@@ -23,10 +23,10 @@ const built = await bundleEntries(
   outdir,
 );
 
-const report = built.map(({ name, file, bytes, lazyBytes }) => ({
+const report = built.map(({ name, loaded, bytes, lazyBytes }) => ({
   bundle: name,
   bytes,
-  gzipBytes: gzipSync(readFileSync(file)).length,
+  gzipBytes: loaded.reduce((sum, file) => sum + gzipSync(readFileSync(file)).length, 0),
   lazyBytes,
 }));
 writeFileSync(`${outdir}report.json`, `${JSON.stringify(report, null, 2)}\n`);
