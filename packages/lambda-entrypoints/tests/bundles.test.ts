@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,60 @@ const bundles = () => {
     .map((d) => d.name);
 };
 
+/**
+ * The code a bundle's cold start loads: its index.mjs and the chunks it
+ * imports statically, transitively (not those behind an `import()`).
+ */
+const loadedAtInit = (name: string): string => {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const code = readFileSync(file, 'utf8');
+    for (const [, specifier] of code.matchAll(/from"(\.\.?\/[^"]+\.mjs)"/g)) {
+      visit(join(dirname(file), specifier as string));
+    }
+  };
+  visit(join(BUNDLES, name, 'index.mjs'));
+  return [...seen].map((file) => readFileSync(file, 'utf8')).join('\n');
+};
+
+/** What every bundle loads only on demand: the chunks its code reaches through `import()`. */
+const loadedOnDemand = (name: string): string => {
+  const dir = join(BUNDLES, name, 'lazy');
+  const init = loadedAtInit(name);
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .filter((file) => file.endsWith('.mjs'))
+        .map((file) => readFileSync(join(dir, file), 'utf8'))
+        .filter((code) => !init.includes(code))
+        .join('\n')
+    : '';
+};
+
 describe('Lambda bundles', () => {
+  it('load the Secrets Manager and SSM clients only on demand, for a stored key', () => {
+    const names = bundles();
+
+    const atInit = names.map((name) => ({
+      name,
+      secretsManager: loadedAtInit(name).includes('GetSecretValue'),
+      ssm: loadedAtInit(name).includes('AmazonSSM'),
+    }));
+    const authorizerLater = loadedOnDemand('authorizer');
+
+    expect(atInit).toEqual(names.map((name) => ({ name, secretsManager: false, ssm: false })));
+    expect(authorizerLater).toContain('GetSecretValue');
+    expect(authorizerLater).toContain('AmazonSSM');
+  });
+
+  it('keep the authorizer free of any AWS SDK client at init, under 300 KiB', () => {
+    const atInit = loadedAtInit('authorizer');
+
+    expect(atInit).not.toContain('aws4_request');
+    expect(Buffer.byteLength(atInit)).toBeLessThan(300 * 1024);
+  });
+
   it('each cold-imports in a fresh Node process, with no AWS credentials, without a network call', async () => {
     const names = bundles();
     expect(names.sort()).toEqual([

@@ -14,12 +14,10 @@ import {
   type GatewayConnection,
   type PostOutcome,
 } from '@herald/domain';
-import { Hash } from '@smithy/hash-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { regionOf } from './management-endpoint.js';
+import { SigV4PostSigner } from './sigv4-post-signer.js';
 
 interface ApiGatewayConnectionGatewayOptions {
   /**
@@ -37,22 +35,22 @@ interface ApiGatewayConnectionGatewayOptions {
   readonly timeoutMs?: number;
 }
 
-const sha256 = Hash.bind(null, 'sha256');
-
 /**
  * ConnectionGateway on API Gateway's management API.
  *
  * The post path is the fanout's hot loop, so it skips the SDK client's
- * middleware stack: it signs with the SDK's own SigV4 signer (the same
- * canonicalisation the SDK uses for execute-api) and sends over a keep-alive
- * agent. Credentials still come from the standard provider chain, session
- * token included, and retries of throttling go through the domain's policy.
+ * middleware stack: it signs with SigV4PostSigner (a signing key derived
+ * once per credentials and day, one HMAC per post; held to the SDK's signer
+ * by a differential test) and sends over a keep-alive agent. Credentials
+ * still come from the standard provider chain, session token included, and
+ * are refreshed before they expire; retries of throttling go through the
+ * domain's policy.
  * GetConnection and DeleteConnection, which are rare, use the SDK client.
  */
 class ApiGatewayConnectionGateway implements ConnectionGateway {
   private readonly endpoint: URL;
   private readonly basePath: string;
-  private readonly signer: SignatureV4;
+  private readonly signer: SigV4PostSigner;
   private readonly agent: HttpAgent | HttpsAgent;
   private readonly send: typeof httpRequest;
   private readonly timeoutMs: number;
@@ -78,7 +76,7 @@ class ApiGatewayConnectionGateway implements ConnectionGateway {
     this.endpoint = endpoint;
     this.basePath = endpoint.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
-    this.signer = new SignatureV4({ service: 'execute-api', region, credentials, sha256 });
+    this.signer = new SigV4PostSigner({ region, credentials });
     this.agent = secure
       ? new HttpsAgent({ keepAlive: true, maxSockets })
       : new HttpAgent({ keepAlive: true, maxSockets });
@@ -95,18 +93,8 @@ class ApiGatewayConnectionGateway implements ConnectionGateway {
 
   async post(connectionId: string, payload: Uint8Array): Promise<PostOutcome> {
     const path = `${this.basePath}/@connections/${encodeURIComponent(connectionId)}`;
-    const signed = await this.signer.sign(
-      new HttpRequest({
-        method: 'POST',
-        protocol: this.endpoint.protocol,
-        hostname: this.endpoint.hostname,
-        ...(this.endpoint.port === '' ? {} : { port: Number(this.endpoint.port) }),
-        path,
-        headers: { host: this.endpoint.host, 'content-length': String(payload.byteLength) },
-        body: payload,
-      }),
-    );
-    const status = await this.exchange(path, signed.headers, payload);
+    const headers = await this.signer.sign({ host: this.endpoint.host, path, payload });
+    const status = await this.exchange(path, headers, payload);
     return this.outcomeOf(status);
   }
 

@@ -1,5 +1,3 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
-import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
 import { type KeySet, type KeySource, KeySourceError } from '@herald/domain';
 
 interface StoredSecretOptions {
@@ -12,10 +10,29 @@ interface StoredSecretOptions {
 }
 
 /**
+ * Reads a stored secret. The Secrets Manager and SSM clients are imported on
+ * first use, so a function configured with any other key source never loads
+ * them (a bundler keeps them in a chunk of their own).
+ */
+const readStored = async (
+  store: StoredSecretOptions['store'],
+  name: string,
+  read: { readonly maxAge: number; readonly forceFetch: boolean },
+): Promise<unknown> => {
+  if (store === 'secretsmanager') {
+    const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
+    return getSecret(name, read);
+  }
+  const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
+  return getParameter(name, { ...read, decrypt: true });
+};
+
+/**
  * KeySource for an HMAC secret kept in Secrets Manager or SSM Parameter
  * Store, so it never appears in a template or an environment variable.
- * Read through Powertools Parameters at first use (not at init), cached, and
- * re-read when TokenVerifier asks for a refresh.
+ * Read through Powertools Parameters at first use (not at init; the client
+ * itself is loaded then too), cached, and re-read when TokenVerifier asks for
+ * a refresh.
  */
 class StoredSecretKeySource implements KeySource {
   constructor(private readonly options: StoredSecretOptions) {}
@@ -25,10 +42,7 @@ class StoredSecretKeySource implements KeySource {
     const read = { maxAge: maxAgeSeconds, forceFetch: options.refresh === true };
     let secret: unknown;
     try {
-      secret =
-        store === 'secretsmanager'
-          ? await getSecret(name, read)
-          : await getParameter(name, { ...read, decrypt: true });
+      secret = await readStored(store, name, read);
     } catch (error) {
       throw new KeySourceError(`${store} ${name} could not be read: ${(error as Error).message}`, {
         cause: error,

@@ -1,0 +1,17 @@
+// Hand-written $connect route: one DynamoDB document client, created at init.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+
+const documents = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+
+const handler = async (event: { requestContext: { connectionId: string } }) => {
+  await documents.send(
+    new PutCommand({
+      TableName: process.env.HERALD_CONNECTIONS_TABLE,
+      Item: { pk: `conn#${event.requestContext.connectionId}`, sk: 'conn' },
+    }),
+  );
+  return { statusCode: 200 };
+};
+
+export { handler };

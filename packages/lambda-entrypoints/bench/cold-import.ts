@@ -1,0 +1,136 @@
+// Cold-import benchmark for the Lambda bundles (issue: "Performance at the limit").
+//
+//   pnpm --filter @herald/lambda-entrypoints bench [-- --rounds 15]
+//
+// Builds every entry (src/entries/*.ts) and a hand-written handler creating
+// the same SDK clients (bench/baselines/*.ts) with the same esbuild options,
+// into a temporary directory. Then, round after round, each bundle and its
+// baseline are imported in fresh `node` processes, one after the other
+// (which goes first alternates), with the environment a deployed function
+// has and no AWS credentials. Each process reports, once its handler is
+// ready: the wall time since the process started (what Lambda reports as
+// Init Duration, runtime start included: the goal's measure), the CPU time it
+// used, and the time spent in `import()` alone. Ratios are taken per round;
+// the table gives their median and range over the rounds.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { type BuiltBundle, bundleEntries } from '../scripts/bundle-entries.ts';
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: { rounds: { type: 'string', default: '15' } },
+});
+const ROUNDS = Number(values.rounds);
+const GOAL = 1.3;
+
+const root = new URL('..', import.meta.url);
+const names = readdirSync(new URL('src/entries/', root))
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => file.replace(/\.ts$/, ''))
+  .sort();
+const work = mkdtempSync(join(tmpdir(), 'herald-cold-import-'));
+const sourcesOf = (dir: string) =>
+  Object.fromEntries(names.map((name) => [name, new URL(`${dir}/${name}.ts`, root).pathname]));
+const [herald, baseline] = await Promise.all([
+  bundleEntries(sourcesOf('src/entries'), join(work, 'herald')),
+  bundleEntries(sourcesOf('bench/baselines'), join(work, 'baseline')),
+]);
+
+/** What a deployed function's environment holds, and no AWS credentials. */
+const env = {
+  PATH: process.env.PATH ?? '',
+  HOME: work,
+  AWS_REGION: 'eu-west-1',
+  HERALD_JWT_SECRET: 'cold-import-secret-of-at-least-32-bytes',
+  HERALD_CONNECTIONS_TABLE: 'herald-connections',
+  HERALD_PRESENCE_TABLE: 'herald-presence',
+  HERALD_OUTPUT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:herald-out',
+  HERALD_NOTIFICATIONS_QUEUE_URL:
+    'https://sqs.eu-west-1.amazonaws.com/123456789012/herald-notifications',
+  HERALD_MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
+};
+
+const run = promisify(execFile);
+interface ColdStart {
+  /** Wall ms from the process's start to the handler being ready. */
+  readonly ready: number;
+  /** CPU ms (user + system) the process used until then. */
+  readonly cpu: number;
+  /** Wall ms in `await import(file)` alone. */
+  readonly imported: number;
+}
+
+/** One cold start of `file` in a fresh process. */
+const coldStart = async (file: string): Promise<ColdStart> => {
+  const probe = `const t = performance.now(); const m = await import(${JSON.stringify(file)});
+    if (typeof m.handler !== 'function') throw new Error('no handler');
+    const ready = performance.now(); const cpu = process.cpuUsage();
+    console.log(JSON.stringify({ ready, cpu: (cpu.user + cpu.system) / 1000, imported: ready - t }));`;
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { env });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ColdStart;
+};
+
+const median = (xs: readonly number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+interface Samples {
+  readonly herald: ColdStart[];
+  readonly baseline: ColdStart[];
+}
+const samples = new Map<string, Samples>(names.map((name) => [name, { herald: [], baseline: [] }]));
+const fileOf = (built: readonly BuiltBundle[], name: string) =>
+  built.find((b) => b.name === name)?.file as string;
+for (let round = 0; round < ROUNDS; round++) {
+  for (const name of names) {
+    const s = samples.get(name) as Samples;
+    if (round % 2 === 0) {
+      s.herald.push(await coldStart(fileOf(herald, name)));
+      s.baseline.push(await coldStart(fileOf(baseline, name)));
+    } else {
+      s.baseline.push(await coldStart(fileOf(baseline, name)));
+      s.herald.push(await coldStart(fileOf(herald, name)));
+    }
+  }
+  process.stderr.write(`bench: round ${round + 1} of ${ROUNDS}\n`);
+}
+rmSync(work, { recursive: true, force: true });
+
+/** Per-round ratios of one measure: median and range. */
+const ratio = (s: Samples, measure: keyof ColdStart) => {
+  const each = s.herald.map((h, i) => h[measure] / (s.baseline[i] as ColdStart)[measure]);
+  return {
+    median: median(each),
+    text: `${median(each).toFixed(2)}× (${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`,
+  };
+};
+const kib = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
+const ms = (xs: readonly ColdStart[], measure: keyof ColdStart) =>
+  median(xs.map((x) => x[measure])).toFixed(0);
+
+console.log(
+  `\nLambda cold start, median of ${ROUNDS} interleaved rounds (Node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}); goal: ready ratio <= ${GOAL}\n`,
+);
+console.log(
+  '| bundle | Herald loads | baseline loads | ready ms, Herald / baseline | ready ratio (range) | CPU ratio (range) | import() ratio (range) | goal |',
+);
+console.log('|---|---|---|---|---|---|---|---|');
+for (const name of names) {
+  const s = samples.get(name) as Samples;
+  const ours = herald.find((b) => b.name === name) as BuiltBundle;
+  const theirs = baseline.find((b) => b.name === name) as BuiltBundle;
+  const ready = ratio(s, 'ready');
+  const lazy = ours.lazyBytes > 0 ? ` (+ ${kib(ours.lazyBytes)} on demand)` : '';
+  console.log(
+    `| ${name} | ${kib(ours.bytes)}${lazy} | ${kib(theirs.bytes)} | ${ms(s.herald, 'ready')} / ${ms(s.baseline, 'ready')} | ${ready.text} | ${ratio(s, 'cpu').text} | ${ratio(s, 'imported').text} | ${ready.median <= GOAL ? 'met' : 'missed'} |`,
+  );
+}
