@@ -10,7 +10,6 @@ import {
   ConfigurationError,
   type EventPublisher,
   TokenVerifier,
-  ValidationError,
 } from '@herald/domain';
 import { awsAdapters } from './aws-wiring.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
@@ -104,14 +103,8 @@ const main = async (): Promise<void> => {
   } catch (error) {
     return fail(error instanceof ConfigurationError ? error.message : String(error));
   }
-  aws.inputPoller?.start(async (body) => {
-    let request: unknown;
-    try {
-      request = JSON.parse(body);
-    } catch {
-      throw new ValidationError('$', 'is not valid JSON');
-    }
-    await server.notify(request);
+  aws.inputPoller?.start(async (_body, polled) => {
+    await server.consume(polled);
   });
   const wsUrl = address.url.replace(/^http/, 'ws');
   const lines = [`Herald is listening on ${address.url} (WebSocket ${wsUrl}/${config.stage})`];

@@ -19,13 +19,19 @@ import {
   type ConnectionStore,
   type DeliveryReport,
   type EventPublisher,
+  type InboundNotification,
+  type IntakeOutcome,
   LIMITS,
   NotificationFanout,
+  NotificationIntake,
+  type NotificationIntakeOptions,
+  outcomeLog,
   type NotificationFanoutOptions,
   type OutboundEvent,
   type PresenceStore,
   PresenceTracker,
   parseNotificationRequest,
+  type ShardQueue,
   type TokenVerifier,
   type UserPresence,
 } from '@herald/domain';
@@ -69,6 +75,8 @@ interface HeraldServerOptions {
   readonly managementAccessKeys?: readonly SigV4AccessKey[];
   /** In-process, shards and small pages only add work. @default { broadcastShards: 1, pageSize: 10000 } */
   readonly fanout?: NotificationFanoutOptions;
+  /** The bound on continuations of queued messages, and their delays. */
+  readonly intake?: NotificationIntakeOptions;
   /** @default a Powertools Logger for service "herald" */
   readonly logger?: Logger;
 }
@@ -80,6 +88,13 @@ interface HeraldServer {
   stop(): Promise<void>;
   /** Delivers one notification request, in any accepted format. */
   notify(request: unknown): Promise<DeliveryReport>;
+  /**
+   * Delivers one message taken from a queue (the input poller's), as the
+   * Lambda consumer does: up to `deadline`, with what is left carried back
+   * onto `queue` as continuations before this resolves; the outcome is
+   * logged, at WARN when some target was not delivered.
+   */
+  consume(polled: QueuedNotification): Promise<IntakeOutcome>;
   /** Calls `listener` for every client message and presence event; returns an unsubscribe function. */
   onEvent(listener: (event: OutboundEvent) => void): () => void;
   presence(userIds: readonly string[]): Promise<readonly UserPresence[]>;
@@ -87,6 +102,14 @@ interface HeraldServer {
   readonly gateway: ConnectionGateway;
   /** Sockets open now. */
   readonly connectionCount: number;
+}
+
+/** A notification message taken from a queue, with its deadline and the queue it goes back to. */
+interface QueuedNotification {
+  readonly message: Exclude<InboundNotification, { kind: 'batch' }>;
+  /** Epoch ms, on the server's clock. */
+  readonly deadline: number;
+  readonly queue: ShardQueue;
 }
 
 /** An output that queues (the webhook) can be flushed, then closed, on shutdown. */
@@ -145,6 +168,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     pageSize: 10_000,
     ...options.fanout,
   });
+  const intakes = new WeakMap<ShardQueue, NotificationIntake>();
   // The socket is here, so every action keeps the stored connection alive (see ClientActionsOptions).
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'every-action',
@@ -238,6 +262,17 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
       if (!parsed.ok) throw parsed.error;
       return fanout.deliver(parsed.value);
     },
+    consume: async ({ message, deadline, queue }) => {
+      let intake = intakes.get(queue);
+      if (intake === undefined) {
+        intake = new NotificationIntake(fanout, queue, options.intake);
+        intakes.set(queue, intake);
+      }
+      const outcome = await intake.accept(message, { deadline });
+      const { level, message: text, fields } = outcomeLog(message.request.id, outcome);
+      log[level](text, fields);
+      return outcome;
+    },
     onEvent: (listener) => subscribers.subscribe(listener),
     presence: (userIds) => tracker.query(userIds),
     gateway,
@@ -247,5 +282,5 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   };
 };
 
-export type { HeraldServer, HeraldServerOptions };
+export type { HeraldServer, HeraldServerOptions, QueuedNotification };
 export { createHeraldServer };

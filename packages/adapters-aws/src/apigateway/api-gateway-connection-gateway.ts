@@ -106,7 +106,13 @@ class ApiGatewayConnectionGateway implements ConnectionGateway {
         body: payload,
       }),
     );
-    const status = await this.exchange(path, signed.headers, payload);
+    let status: number;
+    try {
+      status = await this.exchange(path, signed.headers, payload);
+    } catch {
+      // No answer in time, or the socket failed: the post may succeed later.
+      return 'unreachable';
+    }
     return this.outcomeOf(status);
   }
 
@@ -176,7 +182,9 @@ class ApiGatewayConnectionGateway implements ConnectionGateway {
 
   /**
    * API Gateway's answers, as the domain acts on them. A 5xx is transient, so
-   * it is retried like throttling, inside the fanout's budget.
+   * it is retried like throttling, inside the fanout's budget. A request that
+   * gets no answer within `timeoutMs`, or whose socket fails, is `unreachable`,
+   * which the fanout retries too.
    */
   private outcomeOf(status: number): PostOutcome {
     if (status >= 200 && status < 300) return 'delivered';
