@@ -6,11 +6,7 @@ import {
   tokenVerifierOptions,
 } from '@herald/adapters-aws/wiring/keys';
 import { StaticKeySource, SystemClock } from '@herald/adapters-node';
-import {
-  ConfigurationError,
-  type EventPublisher,
-  TokenVerifier,
-} from '@herald/domain';
+import { ConfigurationError, type EventPublisher, TokenVerifier } from '@herald/domain';
 import { awsAdapters } from './aws-wiring.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';

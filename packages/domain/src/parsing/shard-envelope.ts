@@ -1,10 +1,6 @@
 import { ValidationError } from '../errors.js';
 import type { BroadcastShard } from '../model/connection.js';
-import type {
-  Continuation,
-  ContinuationMessage,
-  DeliveryFailure,
-} from '../model/continuation.js';
+import type { Continuation, ContinuationMessage, DeliveryFailure } from '../model/continuation.js';
 import { err, ok, type Result } from '../result.js';
 import { describe, isPlainObject } from './json-input.js';
 
@@ -93,9 +89,7 @@ const decodeContinuation = (value: unknown): Result<Continuation, ValidationErro
     return err(new ValidationError(`${field}.attempt`, 'must be a whole number, 0 or more'));
   }
   if (!Array.isArray(connections) || !connections.every(isId)) {
-    return err(
-      new ValidationError(`${field}.connections`, 'must be an array of connection ids'),
-    );
+    return err(new ValidationError(`${field}.connections`, 'must be an array of connection ids'));
   }
   if (cursor !== undefined && typeof cursor !== 'string') {
     return err(new ValidationError(`${field}.cursor`, 'must be a string'));

@@ -310,8 +310,7 @@ class NotificationFanout {
       }
       const page = await (pending ?? list(cursor));
       // Read the next page while this one is posted, when this run will post it.
-      pending =
-        page.cursor !== undefined && pages + 1 < maxPages ? list(page.cursor) : undefined;
+      pending = page.cursor !== undefined && pages + 1 < maxPages ? list(page.cursor) : undefined;
       await this.postAll(idsOf(page.items, keep), payload, deadlines, report);
       if (page.cursor === undefined) break;
       cursor = page.cursor;

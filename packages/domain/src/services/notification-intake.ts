@@ -1,10 +1,6 @@
 import { ConfigurationError } from '../errors.js';
 import type { BroadcastShard } from '../model/connection.js';
-import type {
-  Continuation,
-  ContinuationMessage,
-  DeliveryFailure,
-} from '../model/continuation.js';
+import type { Continuation, ContinuationMessage, DeliveryFailure } from '../model/continuation.js';
 import { isBroadcast } from '../model/notification-request.js';
 import type { InboundNotification } from '../parsing/inbound-notification.js';
 import type { ShardQueue } from '../ports/shard-queue.js';
@@ -251,8 +247,10 @@ interface OutcomeLog {
 
 /**
  * How an outcome is logged: INFO when every target ended delivered or gone;
- * WARN, with the first connection ids and their reasons, when some did not,
- * whether they failed or were carried to a continuation.
+ * WARN when some did not, whether they failed or were carried to a
+ * continuation: `undelivered` lists the first ten connection ids with their
+ * reasons, `failures` the permanent failures (the first hundred), and
+ * `deadLettered` the first targets sent to the dead-letter queue.
  */
 const outcomeLog = (requestId: string | undefined, outcome: IntakeOutcome): OutcomeLog => {
   if (outcome.kind === 'split') {
@@ -281,6 +279,7 @@ const outcomeLog = (requestId: string | undefined, outcome: IntakeOutcome): Outc
     fields: {
       ...fields,
       undelivered: undeliveredSample(outcome.report),
+      ...(outcome.report.failed === 0 ? {} : { failures: outcome.report.failures }),
       ...(exhausted.length === 0 ? {} : { deadLettered: exhausted.slice(0, 10) }),
     },
   };
