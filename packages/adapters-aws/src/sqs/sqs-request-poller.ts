@@ -1,5 +1,6 @@
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
@@ -21,9 +22,9 @@ interface SqsRequestPollerOptions {
   readonly batchSize?: number;
   /**
    * How long a received message stays out of sight, in seconds; asked for on
-   * every receive. A message's delivery stops starting posts before it ends
-   * (less `deadlineMarginMs`), so the message is never received twice while
-   * it is being delivered. @default 60
+   * every receive when given. A message's delivery stops starting posts before
+   * it ends (less `deadlineMarginMs`), so the message is not received again
+   * while it is being delivered. @default the queue's own (read once at start; 30 if unreadable)
    */
   readonly visibilityTimeoutSeconds?: number;
   /**
@@ -73,6 +74,7 @@ type RequestHandler = (body: string, polled: PolledRequest) => Promise<void>;
 class SqsRequestPoller {
   private running: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  private visibleSeconds = 30;
   /** Shards and continuations go back onto the polled queue. */
   readonly queue: ShardQueue;
 
@@ -94,6 +96,7 @@ class SqsRequestPoller {
   }
 
   private async loop(handler: RequestHandler): Promise<void> {
+    await this.readVisibilityTimeout();
     let backoffMs = 0;
     while (!this.abort.signal.aborted) {
       let messages: Message[];
@@ -103,7 +106,9 @@ class SqsRequestPoller {
             QueueUrl: this.options.queueUrl,
             MaxNumberOfMessages: this.options.batchSize ?? 10,
             WaitTimeSeconds: this.options.waitTimeSeconds ?? 20,
-            VisibilityTimeout: this.options.visibilityTimeoutSeconds ?? 60,
+            ...(this.options.visibilityTimeoutSeconds === undefined
+              ? {}
+              : { VisibilityTimeout: this.options.visibilityTimeoutSeconds }),
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
           { abortSignal: this.abort.signal },
@@ -121,9 +126,29 @@ class SqsRequestPoller {
     }
   }
 
+  private async readVisibilityTimeout(): Promise<void> {
+    if (this.options.visibilityTimeoutSeconds !== undefined) {
+      this.visibleSeconds = this.options.visibilityTimeoutSeconds;
+      return;
+    }
+    try {
+      const { Attributes } = await this.client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.options.queueUrl,
+          AttributeNames: ['VisibilityTimeout'],
+        }),
+        { abortSignal: this.abort.signal },
+      );
+      const seconds = Number(Attributes?.VisibilityTimeout);
+      if (Number.isFinite(seconds) && seconds > 0) this.visibleSeconds = seconds;
+    } catch {
+      // Keep SQS's default; receiving reports a queue that cannot be reached.
+    }
+  }
+
   /** When a batch received now must stop starting posts. */
   private deadline(): number {
-    const visibleMs = (this.options.visibilityTimeoutSeconds ?? 60) * 1000;
+    const visibleMs = this.visibleSeconds * 1000;
     const marginMs = Math.min(this.options.deadlineMarginMs ?? 7000, visibleMs / 2);
     return (this.options.now ?? Date.now)() + visibleMs - marginMs;
   }
