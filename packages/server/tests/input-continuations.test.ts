@@ -1,8 +1,13 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createQueue } from '@herald/adapters-aws/testing';
 import { SystemClock } from '@herald/adapters-node';
-import { encodeContinuationMessage } from '@herald/domain';
-import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
+import {
+  type ContinuationMessage,
+  encodeContinuationMessage,
+  parseInboundNotification,
+} from '@herald/domain';
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { awsAdapters } from '../src/aws-wiring.js';
 import { connect, emulatorEnvironment, queueCollector, startServer, token } from './helpers.js';
 
@@ -80,6 +85,48 @@ describe('Embedded server, continuations on its input queue (fauxqs)', () => {
       await aws.inputPoller?.stop();
       await phone.close();
       await laptop.close();
+      await started.server.stop();
+    }
+  });
+
+  it('carries what its deadline left back to the queue, and logs it at WARN with the connection ids', async () => {
+    // prepare
+    const logger = new Logger({ serviceName: 'herald-test', logLevel: 'SILENT' });
+    const warn = vi.spyOn(logger, 'warn');
+    const started = await startServer({ logger });
+    const client = await connect(`${started.wsUrl}/?authorization=${await token({ sub: 'erin' })}`);
+    client.send({ action: 'ping' });
+    const { connectionId } = JSON.parse((await client.next(1))[0] as string) as {
+      connectionId: string;
+    };
+    const carried: ContinuationMessage[] = [];
+    const queue = {
+      enqueue: async () => {},
+      carry: async (list: readonly ContinuationMessage[]) => {
+        carried.push(...list);
+      },
+    };
+    const parsed = parseInboundNotification('{"users":["erin"],"data":{"n":2},"id":"req-3"}');
+    if (!parsed.ok || parsed.value.kind === 'batch') throw new Error('bad request');
+
+    try {
+      // act: a deadline already past, so nothing may be posted
+      await started.server.consume({ message: parsed.value, deadline: Date.now() - 1, queue });
+
+      // assess
+      expect(carried).toEqual([
+        expect.objectContaining({
+          requestId: 'req-3',
+          continuation: { attempt: 0, connections: [connectionId] },
+          delaySeconds: 0,
+        }),
+      ]);
+      expect(warn).toHaveBeenCalledWith(
+        'notification not delivered to every target',
+        expect.objectContaining({ undelivered: [{ connectionId, reason: 'deadline' }] }),
+      );
+    } finally {
+      await client.close();
       await started.server.stop();
     }
   });
