@@ -73,6 +73,42 @@ describe('SqsRequestPoller (fauxqs)', () => {
     expect(rejected[0]).toMatchObject({ message: 'output down' });
   });
 
+  it('puts continuations back onto its own queue, and hands them over as continuations', async () => {
+    const sqs = sqsClient();
+    const { url: queueUrl } = await createQueue(sqs);
+    const seen: { kind: string; deadline: number; at: number }[] = [];
+    const poller = new SqsRequestPoller(sqs, {
+      queueUrl,
+      waitTimeSeconds: 1,
+      visibilityTimeoutSeconds: 30,
+      deadlineMarginMs: 5000,
+    });
+    poller.start(async (_body, { message, deadline, queue }) => {
+      seen.push({ kind: message.kind, deadline, at: Date.now() });
+      if (message.kind === 'request') {
+        await queue.carry([
+          {
+            request: message.input,
+            continuation: { attempt: 1, connections: ['c1'] },
+            delaySeconds: 0,
+          },
+        ]);
+      }
+    });
+
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"users":["u"],"data":1}' }),
+    );
+    await waitFor(() => (seen.length >= 2 ? true : undefined), { timeoutMs: 10_000 });
+    await poller.stop();
+
+    expect(seen.map((s) => s.kind)).toEqual(['request', 'continuation']);
+    for (const { deadline, at } of seen) {
+      expect(deadline - at).toBeGreaterThan(20_000);
+      expect(deadline - at).toBeLessThanOrEqual(25_000);
+    }
+  });
+
   it('stops promptly, without waiting out its long poll', async () => {
     const sqs = sqsClient();
     const idle = await createQueue(sqs);

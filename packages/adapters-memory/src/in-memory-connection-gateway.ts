@@ -6,6 +6,8 @@ type GatewayBehaviour =
   | { readonly kind: 'payload_too_large' }
   /** Answers throttled for the next `times` posts, then delivers. */
   | { readonly kind: 'throttled'; times: number }
+  /** Answers unreachable (no answer in time) for the next `times` posts, then delivers. */
+  | { readonly kind: 'unreachable'; times: number }
   /** Throws this error on every post. */
   | { readonly kind: 'error'; readonly error: Error };
 
@@ -90,9 +92,10 @@ class InMemoryConnectionGateway implements ConnectionGateway {
       case 'error':
         throw behaviour.error;
       case 'throttled':
+      case 'unreachable':
         if (behaviour.times > 0) {
           behaviour.times--;
-          return 'throttled';
+          return behaviour.kind;
         }
         break;
     }

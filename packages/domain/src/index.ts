@@ -27,6 +27,11 @@ export type { ClientAction, ClientFrame } from './model/client-frame.js';
 export { CLIENT_ACTIONS } from './model/client-frame.js';
 export type { BroadcastShard, ConnectionRecord, Page } from './model/connection.js';
 export type {
+  Continuation,
+  ContinuationMessage,
+  DeliveryFailure,
+} from './model/continuation.js';
+export type {
   ClientMessageEvent,
   OutboundEvent,
   PresenceEvent,
@@ -59,9 +64,11 @@ export {
   parseNotificationRequest,
   parseNotificationRequestText,
 } from './parsing/notification-request-parser.js';
-export type { ShardMessage } from './parsing/shard-envelope.js';
+export type { HeraldEnvelope, ShardMessage } from './parsing/shard-envelope.js';
 export {
+  decodeHeraldEnvelope,
   decodeShardMessage,
+  encodeContinuationMessage,
   encodeShardMessage,
   isShardMessage,
 } from './parsing/shard-envelope.js';
@@ -100,15 +107,28 @@ export type {
 } from './services/connection-registry.js';
 export { ConnectionRegistry, presenceRefreshDue } from './services/connection-registry.js';
 export type {
+  CarriedTargets,
   DeliverOptions,
-  DeliveryFailure,
   DeliveryReport,
   NotificationFanoutOptions,
   RetryPolicy,
+  ShardResume,
+  ShardRunOptions,
 } from './services/notification-fanout.js';
 export { mergeReports, NotificationFanout } from './services/notification-fanout.js';
-export type { IntakeOutcome } from './services/notification-intake.js';
-export { NotificationIntake } from './services/notification-intake.js';
+export type {
+  CarrySummary,
+  IntakeOutcome,
+  NotificationIntakeOptions,
+  OutcomeLog,
+} from './services/notification-intake.js';
+export {
+  DeliveryExhaustedError,
+  NotificationIntake,
+  outcomeLog,
+  undeliveredCount,
+  undeliveredSample,
+} from './services/notification-intake.js';
 export type { PresenceFact, PresencePlan, Transition } from './services/presence-state.js';
 export {
   applyPresenceFact,

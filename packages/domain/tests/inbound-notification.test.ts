@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   decodeShardMessage,
+  encodeContinuationMessage,
   encodeShardMessage,
   MAX_REQUEST_BYTES,
   parseInboundNotification,
@@ -93,6 +94,76 @@ describe('parseInboundNotification', () => {
       'herald_shard.segment',
       'herald_shard.totalSegments',
       'request.users',
+    ]);
+  });
+});
+
+describe('continuation envelope', () => {
+  it('reads a continuation, with or without a shard, apart from a repeat of the same request', () => {
+    const request = { users: ['alice'], data: { n: 1 }, id: 'req-1' };
+    const plain = encodeContinuationMessage({
+      request,
+      continuation: { attempt: 2, connections: ['c1', 'c2'] },
+      delaySeconds: 20,
+    });
+    const shard = encodeContinuationMessage({
+      request: { data: 1 },
+      shard: { segment: 0, totalSegments: 2 },
+      continuation: { attempt: 0, connections: ['c9'], cursor: 'c8' },
+      delaySeconds: 0,
+    });
+
+    const results = [plain, shard, JSON.stringify(request)].map((body) =>
+      parseInboundNotification(body, { shard: true }),
+    );
+
+    expect(results[0]).toEqual({
+      ok: true,
+      value: {
+        kind: 'continuation',
+        continuation: { attempt: 2, connections: ['c1', 'c2'] },
+        request: expect.objectContaining({ id: 'req-1', users: ['alice'] }),
+        input: request,
+      },
+    });
+    expect(results[1]).toMatchObject({
+      ok: true,
+      value: {
+        kind: 'shard',
+        shard: { segment: 0, totalSegments: 2 },
+        continuation: { attempt: 0, connections: ['c9'], cursor: 'c8' },
+      },
+    });
+    expect(results[2]).toMatchObject({ ok: true, value: { kind: 'request' } });
+  });
+
+  it('is refused where envelopes are not accepted, and names the field of a bad one', () => {
+    const bad = (continuation: unknown) =>
+      parseInboundNotification(
+        JSON.stringify({ herald_continuation: continuation, request: { data: 1 } }),
+        { shard: true },
+      );
+
+    const results = [
+      bad({ attempt: -1, connections: [] }),
+      bad({ attempt: 0, connections: [''] }),
+      bad({ attempt: 0, connections: [], cursor: 3 }),
+      bad({ attempt: 0, connections: [], exhausted: [{ connectionId: 'c1' }] }),
+      parseInboundNotification(
+        encodeContinuationMessage({
+          request: { data: 1 },
+          continuation: { attempt: 0, connections: ['c1'] },
+          delaySeconds: 0,
+        }),
+      ),
+    ];
+
+    expect(results.map((r) => !r.ok && 'field' in r.error && r.error.field)).toEqual([
+      'herald_continuation.attempt',
+      'herald_continuation.connections',
+      'herald_continuation.cursor',
+      'herald_continuation.exhausted',
+      'herald_continuation',
     ]);
   });
 });

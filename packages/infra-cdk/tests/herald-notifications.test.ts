@@ -111,6 +111,23 @@ describe('HeraldNotifications', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'sqs' });
   });
 
+  it('gives each notifications invocation one record, at most 16 at once, with the queue hiding a record for twice the timeout', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('InputQueue'), 'Arn'] },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 16 },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: Match.anyValue(),
+      Timeout: 60,
+      MemorySize: 1024,
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: Match.anyValue(),
+      VisibilityTimeout: 120,
+    });
+  });
+
   it('reports batch item failures from the queue and from the stream', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('InputQueue'), 'Arn'] },

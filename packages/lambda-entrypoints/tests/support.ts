@@ -6,7 +6,7 @@ import {
   InMemoryPresenceStore,
 } from '@herald/adapters-memory';
 import { StaticKeySource, SystemClock } from '@herald/adapters-node';
-import type { BroadcastShard } from '@herald/domain';
+import type { BroadcastShard, ContinuationMessage } from '@herald/domain';
 import type { Container } from 'inversify';
 import { SignJWT } from 'jose';
 import {
@@ -28,6 +28,7 @@ const testServices = (env: Record<string, string> = {}) => {
   const publisher = new InMemoryEventPublisher();
   const store = new InMemoryConnectionStore(clock);
   const enqueued: { request: unknown; shard: BroadcastShard }[] = [];
+  const carried: ContinuationMessage[] = [];
   const bind: AdapterBinder = (container: Container) => {
     container.bind(TOKENS.Clock).toConstantValue(clock);
     container.bind(TOKENS.ConnectionStore).toConstantValue(store);
@@ -38,6 +39,9 @@ const testServices = (env: Record<string, string> = {}) => {
     container.bind(TOKENS.ShardQueue).toConstantValue({
       enqueue: async (request: unknown, shards: readonly BroadcastShard[]) => {
         for (const shard of shards) enqueued.push({ request, shard });
+      },
+      carry: async (continuations: readonly ContinuationMessage[]) => {
+        carried.push(...continuations);
       },
     });
   };
@@ -53,6 +57,7 @@ const testServices = (env: Record<string, string> = {}) => {
     publisher,
     store,
     enqueued,
+    carried,
   };
 };
 

@@ -118,8 +118,8 @@ const main = async (): Promise<void> => {
   } catch (error) {
     return fail(error instanceof ConfigurationError ? error.message : String(error));
   }
-  aws.inputPoller?.start(async (_body, { input }) => {
-    await server.notify(input);
+  aws.inputPoller?.start(async (_body, polled) => {
+    await server.consume(polled);
   });
   const wsUrl = address.url.replace(/^http/, 'ws');
   const lines = [`Herald is listening on ${address.url} (WebSocket ${wsUrl}/${config.stage})`];

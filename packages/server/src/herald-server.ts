@@ -19,13 +19,19 @@ import {
   type ConnectionStore,
   type DeliveryReport,
   type EventPublisher,
+  type InboundNotification,
+  type IntakeOutcome,
   LIMITS,
   NotificationFanout,
   type NotificationFanoutOptions,
+  NotificationIntake,
+  type NotificationIntakeOptions,
   type OutboundEvent,
+  outcomeLog,
   type PresenceStore,
   PresenceTracker,
   parseNotificationRequest,
+  type ShardQueue,
   type TokenVerifier,
   type UserPresence,
 } from '@herald/domain';
@@ -98,6 +104,8 @@ interface HeraldServerOptions {
   readonly keepAliveTimeoutMs?: number;
   /** In-process, shards and small pages only add work. @default { broadcastShards: 1, pageSize: 10000 } */
   readonly fanout?: NotificationFanoutOptions;
+  /** The bound on continuations of queued messages, and their delays. */
+  readonly intake?: NotificationIntakeOptions;
   /** @default a Powertools Logger for service "herald" */
   readonly logger?: Logger;
 }
@@ -109,6 +117,13 @@ interface HeraldServer {
   stop(): Promise<void>;
   /** Delivers one notification request, in any accepted format. */
   notify(request: unknown): Promise<DeliveryReport>;
+  /**
+   * Delivers one message taken from a queue (the input poller's), as the
+   * Lambda consumer does: up to `deadline`, with what is left carried back
+   * onto `queue` as continuations before this resolves; the outcome is
+   * logged, at WARN when some target was not delivered.
+   */
+  consume(polled: QueuedNotification): Promise<IntakeOutcome>;
   /** Calls `listener` for every client message and presence event; returns an unsubscribe function. */
   onEvent(listener: (event: OutboundEvent) => void): () => void;
   presence(userIds: readonly string[]): Promise<readonly UserPresence[]>;
@@ -131,6 +146,14 @@ interface HeraldServerCounters {
     readonly address: number;
     readonly total: number;
   };
+}
+
+/** A notification message taken from a queue, with its deadline and the queue it goes back to. */
+interface QueuedNotification {
+  readonly message: Exclude<InboundNotification, { kind: 'batch' }>;
+  /** Epoch ms, on the server's clock. */
+  readonly deadline: number;
+  readonly queue: ShardQueue;
 }
 
 /** An output that queues (the webhook) can be flushed, then closed, on shutdown. */
@@ -200,6 +223,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     pageSize: 10_000,
     ...options.fanout,
   });
+  const intakes = new WeakMap<ShardQueue, NotificationIntake>();
   // The socket is here, so every action keeps the stored connection alive (see ClientActionsOptions).
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'every-action',
@@ -306,6 +330,17 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
       if (!parsed.ok) throw parsed.error;
       return fanout.deliver(parsed.value);
     },
+    consume: async ({ message, deadline, queue }) => {
+      let intake = intakes.get(queue);
+      if (intake === undefined) {
+        intake = new NotificationIntake(fanout, queue, options.intake);
+        intakes.set(queue, intake);
+      }
+      const outcome = await intake.accept(message, { deadline });
+      const { level, message: text, fields } = outcomeLog(message.request.id, outcome);
+      log[level](text, fields);
+      return outcome;
+    },
     onEvent: (listener) => subscribers.subscribe(listener),
     presence: (userIds) => tracker.query(userIds),
     gateway,
@@ -322,5 +357,5 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   };
 };
 
-export type { HeraldServer, HeraldServerCounters, HeraldServerOptions };
+export type { HeraldServer, HeraldServerCounters, HeraldServerOptions, QueuedNotification };
 export { createHeraldServer };

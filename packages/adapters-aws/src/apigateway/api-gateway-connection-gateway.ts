@@ -94,7 +94,13 @@ class ApiGatewayConnectionGateway implements ConnectionGateway {
   async post(connectionId: string, payload: Uint8Array): Promise<PostOutcome> {
     const path = `${this.basePath}/@connections/${encodeURIComponent(connectionId)}`;
     const headers = await this.signer.sign({ host: this.endpoint.host, path, payload });
-    const status = await this.exchange(path, headers, payload);
+    let status: number;
+    try {
+      status = await this.exchange(path, headers, payload);
+    } catch {
+      // No answer in time, or the socket failed: the post may succeed later.
+      return 'unreachable';
+    }
     return this.outcomeOf(status);
   }
 
@@ -164,7 +170,9 @@ class ApiGatewayConnectionGateway implements ConnectionGateway {
 
   /**
    * API Gateway's answers, as the domain acts on them. A 5xx is transient, so
-   * it is retried like throttling, inside the fanout's budget.
+   * it is retried like throttling, inside the fanout's budget. A request that
+   * gets no answer within `timeoutMs`, or whose socket fails, is `unreachable`,
+   * which the fanout retries too.
    */
   private outcomeOf(status: number): PostOutcome {
     if (status >= 200 && status < 300) return 'delivered';

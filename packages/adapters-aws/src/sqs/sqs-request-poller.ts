@@ -1,11 +1,18 @@
 import {
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type NotificationRequest, parseInboundNotification } from '@herald/domain';
+import {
+  type InboundNotification,
+  type NotificationRequest,
+  parseInboundNotification,
+  type ShardQueue,
+} from '@herald/domain';
 import { unwrapSns } from '../sns/unwrap-sns.js';
+import { SqsShardQueue } from './sqs-shard-queue.js';
 
 interface SqsRequestPollerOptions {
   readonly queueUrl: string;
@@ -13,6 +20,20 @@ interface SqsRequestPollerOptions {
   readonly waitTimeSeconds?: number;
   /** Messages per receive (1 to 10). @default 10 */
   readonly batchSize?: number;
+  /**
+   * How long a received message stays out of sight, in seconds; asked for on
+   * every receive when given. A message's delivery stops starting posts before
+   * it ends (less `deadlineMarginMs`), so the message is not received again
+   * while it is being delivered. @default the queue's own (read once at start; 30 if unreadable)
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Time kept back from the visibility timeout, in ms, for the posts in
+   * flight and the continuations to be enqueued (at most half of it). @default 7000
+   */
+  readonly deadlineMarginMs?: number;
+  /** Epoch ms now, on the same clock as the fanout's. @default Date.now */
+  readonly now?: () => number;
   /** Told about each message left for redelivery (and, after maxReceiveCount, the DLQ), with why. */
   readonly onRejected?: (messageId: string, receiveCount: number, error: unknown) => void;
   /** Told when receiving fails; the poller backs off and tries again. */
@@ -24,11 +45,19 @@ interface PolledRequest {
   /** The request as the backend wrote it (JSON value, any accepted format). */
   readonly input: unknown;
   readonly request: NotificationRequest;
+  /** The message parsed: a request, or Herald's own shard or continuation message. */
+  readonly message: Exclude<InboundNotification, { kind: 'batch' }>;
+  /** Epoch ms at which the delivery must stop starting posts (the visibility timeout, less a margin). */
+  readonly deadline: number;
+  /** This poller's queue, where shards and continuations go back to. */
+  readonly queue: ShardQueue;
 }
 
 /**
  * Handles one message: its body (SNS envelope removed) and the request parsed
- * from it. Rejecting leaves the message on the queue.
+ * from it. Resolving deletes the message, so what the handler did not finish
+ * by the deadline must be on `queue` (as continuations) by then. Rejecting
+ * leaves the message on the queue.
  */
 type RequestHandler = (body: string, polled: PolledRequest) => Promise<void>;
 
@@ -36,18 +65,25 @@ type RequestHandler = (body: string, polled: PolledRequest) => Promise<void>;
  * Polls an SQS queue of notification requests for a long-running process
  * (the embedded server; on Lambda, the event source mapping does this).
  * Each message is parsed at this edge, by the domain's one entry point for
- * notification messages, and handled on its own: handled ones are deleted in
- * one batch; a malformed one (the handler is not called) or a failed one stays, to be received again and, after the queue's
- * maxReceiveCount, moved to its dead-letter queue.
+ * notification messages (which include Herald's own shard and continuation
+ * messages, since continuations come back onto this queue), and handled on
+ * its own: handled ones are deleted in one batch; a malformed one (the
+ * handler is not called) or a failed one stays, to be received again and,
+ * after the queue's maxReceiveCount, moved to its dead-letter queue.
  */
 class SqsRequestPoller {
   private running: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  private visibleSeconds = 30;
+  /** Shards and continuations go back onto the polled queue. */
+  readonly queue: ShardQueue;
 
   constructor(
     private readonly client: SQSClient,
     private readonly options: SqsRequestPollerOptions,
-  ) {}
+  ) {
+    this.queue = new SqsShardQueue(client, options.queueUrl);
+  }
 
   start(handler: RequestHandler): void {
     this.running ??= this.loop(handler);
@@ -60,6 +96,7 @@ class SqsRequestPoller {
   }
 
   private async loop(handler: RequestHandler): Promise<void> {
+    await this.readVisibilityTimeout();
     let backoffMs = 0;
     while (!this.abort.signal.aborted) {
       let messages: Message[];
@@ -69,6 +106,9 @@ class SqsRequestPoller {
             QueueUrl: this.options.queueUrl,
             MaxNumberOfMessages: this.options.batchSize ?? 10,
             WaitTimeSeconds: this.options.waitTimeSeconds ?? 20,
+            ...(this.options.visibilityTimeoutSeconds === undefined
+              ? {}
+              : { VisibilityTimeout: this.options.visibilityTimeoutSeconds }),
             MessageSystemAttributeNames: ['ApproximateReceiveCount'],
           }),
           { abortSignal: this.abort.signal },
@@ -86,17 +126,52 @@ class SqsRequestPoller {
     }
   }
 
+  private async readVisibilityTimeout(): Promise<void> {
+    if (this.options.visibilityTimeoutSeconds !== undefined) {
+      this.visibleSeconds = this.options.visibilityTimeoutSeconds;
+      return;
+    }
+    try {
+      const { Attributes } = await this.client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: this.options.queueUrl,
+          AttributeNames: ['VisibilityTimeout'],
+        }),
+        { abortSignal: this.abort.signal },
+      );
+      const seconds = Number(Attributes?.VisibilityTimeout);
+      if (Number.isFinite(seconds) && seconds > 0) this.visibleSeconds = seconds;
+    } catch {
+      // Keep SQS's default; receiving reports a queue that cannot be reached.
+    }
+  }
+
+  /** When a batch received now must stop starting posts. */
+  private deadline(): number {
+    const visibleMs = this.visibleSeconds * 1000;
+    const marginMs = Math.min(this.options.deadlineMarginMs ?? 7000, visibleMs / 2);
+    return (this.options.now ?? Date.now)() + visibleMs - marginMs;
+  }
+
   private async handle(messages: readonly Message[], handler: RequestHandler): Promise<void> {
     const handled: Message[] = [];
+    const deadline = this.deadline();
     await Promise.all(
       messages.map(async (message) => {
         try {
           const body = unwrapSns(message.Body ?? '');
-          const parsed = parseInboundNotification(body);
+          const parsed = parseInboundNotification(body, { shard: true });
           if (!parsed.ok) throw parsed.error;
-          if (parsed.value.kind !== 'request') throw new Error('unreachable: not a single request');
-          const { input, request } = parsed.value;
-          await handler(body, { input, request });
+          if (parsed.value.kind === 'batch') throw new Error('unreachable: not a single request');
+          const notification = parsed.value;
+          const { input, request } = notification;
+          await handler(body, {
+            input,
+            request,
+            message: notification,
+            deadline,
+            queue: this.queue,
+          });
           handled.push(message);
         } catch (error) {
           const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);

@@ -1,9 +1,18 @@
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type BroadcastShard, encodeShardMessage, type ShardQueue } from '@herald/domain';
+import { randomUUID } from 'node:crypto';
+import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  type BroadcastShard,
+  type ContinuationMessage,
+  encodeContinuationMessage,
+  encodeShardMessage,
+  type ShardQueue,
+} from '@herald/domain';
 
 /**
  * Re-enqueues a broadcast as one message per shard, so the shards run in
- * parallel invocations. On a FIFO queue each shard gets its own group.
+ * parallel invocations, and a delivery's continuations. On a FIFO queue each
+ * shard gets its own group; continuations are grouped by request id, and go
+ * without their delay, which FIFO queues only take queue-wide.
  */
 class SqsShardQueue implements ShardQueue {
   constructor(
@@ -35,6 +44,29 @@ class SqsShardQueue implements ShardQueue {
           `${result.Failed?.length} shard message(s) were not enqueued: ${result.Failed?.[0]?.Message ?? ''}`,
         );
       }
+    }
+  }
+
+  /**
+   * One SendMessage per continuation: a continuation carries the payload and
+   * up to a thousand connection ids, so a batch of ten could pass SQS's
+   * per-request size cap.
+   */
+  async carry(continuations: readonly ContinuationMessage[]): Promise<void> {
+    const fifo = this.queueUrl.endsWith('.fifo');
+    for (const continuation of continuations) {
+      await this.client.send(
+        new SendMessageCommand({
+          QueueUrl: this.queueUrl,
+          MessageBody: encodeContinuationMessage(continuation),
+          ...(fifo
+            ? {
+                MessageGroupId: continuation.requestId ?? 'herald-continuation',
+                MessageDeduplicationId: randomUUID(),
+              }
+            : { DelaySeconds: Math.max(0, Math.min(900, continuation.delaySeconds)) }),
+        }),
+      );
     }
   }
 }

@@ -1,5 +1,6 @@
 import {
   ConfigurationError,
+  type ConnectionGateway,
   ConnectionRegistry,
   NotificationFanout,
   type NotificationFanoutOptions,
@@ -188,6 +189,69 @@ describe('NotificationFanout', () => {
     expect(report).toMatchObject({ targeted: 2, delivered: 1, throttled: 1 });
     expect(report.retries).toBeGreaterThan(0);
     expect(gateway.received(other)).toHaveLength(1);
+  });
+
+  it('starts no post once the deadline has passed, and carries the unstarted targets', async () => {
+    const { connect, gateway, clock, registry } = setup();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await connect('alice'));
+    // Each post takes 10 ms of the clock.
+    const slow: ConnectionGateway = {
+      post: (id, payload) => {
+        clock.advance(10);
+        return gateway.post(id, payload);
+      },
+      disconnect: (id) => gateway.disconnect(id),
+      get: (id) => gateway.get(id),
+    };
+    const fanout = new NotificationFanout(registry, slow, clock, { concurrency: 1 });
+
+    const report = await fanout.deliver(request({ users: ['alice'] }), {
+      deadline: clock.now() + 25,
+    });
+
+    expect(report).toMatchObject({ targeted: 5, delivered: 3, throttled: 0, unstarted: 2 });
+    expect(gateway.posts).toHaveLength(3);
+    const reached = ids.filter((id) => gateway.received(id).length > 0);
+    expect([...report.carry.unstarted, ...reached].sort()).toEqual([...ids].sort());
+  });
+
+  it('retries an unreachable gateway like throttling, and carries it when retries stop', async () => {
+    const { fanout, connect, gateway } = setup({
+      retry: { baseDelayMs: 100, maxDelayMs: 1000, budgetMs: 1000 },
+    });
+    const flaky = await connect('alice');
+    const down = await connect('alice');
+    gateway.behave(flaky, { kind: 'unreachable', times: 2 });
+    gateway.behave(down, { kind: 'unreachable', times: 1000 });
+
+    const report = await fanout.deliver(request({ users: ['alice'] }));
+
+    expect(report).toMatchObject({ targeted: 2, delivered: 1, throttled: 1, failed: 0 });
+    expect(report.carry.retry).toEqual([{ connectionId: down, reason: 'unreachable' }]);
+    expect(gateway.received(flaky)).toHaveLength(1);
+  });
+
+  it('runs a shard page by page from its cursor, reaching every connection once across runs', async () => {
+    const { fanout, connect, gateway } = setup({ broadcastShards: 2, pageSize: 5 });
+    const ids: string[] = [];
+    for (let i = 0; i < 37; i++) ids.push(await connect(`user-${i}`));
+
+    let runs = 0;
+    for (const shard of fanout.broadcastShards()) {
+      let resume: { cursor?: string } | undefined = {};
+      while (resume !== undefined) {
+        const report = await fanout.deliverShard(request({}), shard, { ...resume, maxPages: 2 });
+        runs++;
+        expect(report.targeted).toBeLessThanOrEqual(10);
+        const next = report.carry.shards[0];
+        resume =
+          next === undefined ? undefined : next.cursor === undefined ? {} : { cursor: next.cursor };
+      }
+    }
+
+    expect(runs).toBeGreaterThan(4);
+    expect(ids.map((id) => gateway.received(id).length)).toEqual(ids.map(() => 1));
   });
 
   it('refuses an oversized payload before any post', async () => {

@@ -1,71 +1,135 @@
 import {
   type BroadcastShard,
   ConnectionRegistry,
+  type ContinuationMessage,
+  DeliveryExhaustedError,
+  encodeContinuationMessage,
   NotificationFanout,
   NotificationIntake,
+  type NotificationIntakeOptions,
   parseInboundNotification,
+  type ShardQueue,
 } from '@herald/domain';
 import { ManualClock } from '@herald/domain/testing';
 import { describe, expect, it } from 'vitest';
 import { InMemoryConnectionGateway, InMemoryConnectionStore } from '../../src/index.js';
 
-const setup = async (broadcastShards: number) => {
-  const clock = new ManualClock();
-  const registry = new ConnectionRegistry(new InMemoryConnectionStore(clock), clock);
-  const gateway = new InMemoryConnectionGateway();
-  for (const id of ['c1', 'c2']) {
-    gateway.open(id);
-    await registry.connect(id, { userId: `u-${id}`, channels: [], claims: {} });
-  }
-  const fanout = new NotificationFanout(registry, gateway, clock, { broadcastShards });
-  const enqueued: { request: unknown; shards: readonly BroadcastShard[] }[] = [];
-  const intake = new NotificationIntake(fanout, {
-    enqueue: async (request, shards) => void enqueued.push({ request, shards }),
+const setup = async (connections: number, options: NotificationIntakeOptions = {}) => {
+  const clock = new ManualClock(Date.UTC(2026, 0, 1), { autoAdvance: true });
+  const store = new InMemoryConnectionStore(clock);
+  const registry = new ConnectionRegistry(store, clock);
+  const gateway = new InMemoryConnectionGateway(() => clock.now());
+  const fanout = new NotificationFanout(registry, gateway, clock, {
+    random: () => 0.5,
+    concurrency: 4,
+    broadcastShards: 2,
+    pageSize: 3,
+    retry: { baseDelayMs: 100, maxDelayMs: 100, budgetMs: 1000 },
   });
-  const message = (text: string) => {
-    const parsed = parseInboundNotification(text, { shard: true });
-    if (!parsed.ok || parsed.value.kind === 'batch') throw new Error(`bad test input ${text}`);
-    return parsed.value;
+  const ids: string[] = [];
+  for (let i = 0; i < connections; i++) {
+    const id = gateway.open(`c${i}`);
+    await registry.connect(id, { userId: 'alice', channels: [], claims: {} });
+    ids.push(id);
+  }
+  const carried: ContinuationMessage[] = [];
+  const shards: { request: unknown; shard: BroadcastShard }[] = [];
+  const queue: ShardQueue = {
+    enqueue: async (request, list) => {
+      for (const shard of list) shards.push({ request, shard });
+    },
+    carry: async (list) => {
+      carried.push(...list);
+    },
   };
-  return { gateway, intake, enqueued, message };
+  const intake = new NotificationIntake(fanout, queue, { random: () => 1, ...options });
+  /** Parses a body as the queue consumer does, and accepts it with a deadline `ms` from now. */
+  const accept = (body: string, ms = 60_000) => {
+    const parsed = parseInboundNotification(body, { shard: true });
+    if (!parsed.ok || parsed.value.kind === 'batch') throw new Error('bad body');
+    return intake.accept(parsed.value, { deadline: clock.now() + ms });
+  };
+  return { clock, gateway, ids, carried, shards, accept, registry };
 };
 
 describe('NotificationIntake', () => {
-  it('splits a broadcast into shard messages carrying the request as sent', async () => {
-    const { intake, enqueued, message, gateway } = await setup(3);
+  it('carries throttled targets to delayed continuations of exactly those connections, with the same id', async () => {
+    const { gateway, ids, carried, accept } = await setup(4);
+    gateway.behave(ids[1] as string, { kind: 'throttled', times: 100_000 });
 
-    const outcome = await intake.accept(message('{"data":{"all":true}}'));
+    const outcome = await accept('{"users":["alice"],"data":{"n":1},"id":"req-7"}');
 
-    expect(outcome).toEqual({ kind: 'split', shards: 3 });
-    expect(enqueued).toEqual([
+    expect(outcome).toMatchObject({ kind: 'delivered', carried: { messages: 1, retried: 1 } });
+    expect(carried).toEqual([
       {
-        request: { data: { all: true } },
-        shards: [0, 1, 2].map((segment) => ({ segment, totalSegments: 3 })),
+        request: { users: ['alice'], data: { n: 1 }, id: 'req-7' },
+        requestId: 'req-7',
+        continuation: { attempt: 1, connections: [ids[1]] },
+        delaySeconds: 5,
       },
     ]);
-    expect(gateway.received('c1')).toEqual([]);
+    for (const id of [ids[0], ids[2], ids[3]])
+      expect(gateway.received(id as string)).toHaveLength(1);
   });
 
-  it('refuses an oversized broadcast before enqueueing any shard', async () => {
-    const { intake, enqueued, message } = await setup(3);
+  it('delivers a continuation to its connections only, never to the ones the request reached', async () => {
+    const { gateway, ids, carried, accept } = await setup(4);
+    gateway.behave(ids[2] as string, { kind: 'throttled', times: 3 });
+    await accept('{"users":["alice"],"data":{"n":1}}', 50);
 
-    const accepted = intake.accept(message(`{"data":"${'x'.repeat(200 * 1024)}"}`));
+    for (let i = 0; carried.length > 0 && i < 10; i++) {
+      await accept(encodeContinuationMessage(carried.shift() as ContinuationMessage));
+    }
 
-    await expect(accepted).rejects.toMatchObject({ code: 'payload_too_large' });
-    expect(enqueued).toEqual([]);
+    expect(carried).toEqual([]);
+    expect(ids.map((id) => gateway.received(id).length)).toEqual([1, 1, 1, 1]);
   });
 
-  it('delivers a shard message to its shard, and a targeted request directly', async () => {
-    const { intake, message, gateway } = await setup(1);
+  it('doubles the delay with each attempt, up to 900 s, then dead-letters the targets with their reasons', async () => {
+    const { gateway, ids, carried, accept } = await setup(1, {
+      maxContinuations: 10,
+      baseDelaySeconds: 5,
+    });
+    gateway.behave(ids[0] as string, { kind: 'unreachable', times: 100_000 });
+    await accept('{"connectionId":"c0","data":1}');
+    const delays: number[] = [];
 
-    const shard = await intake.accept(
-      message('{"herald_shard":{"segment":0,"totalSegments":1},"request":{"data":"s"}}'),
+    let last: ContinuationMessage | undefined;
+    for (let i = 0; i < 20; i++) {
+      last = carried.shift();
+      if (last === undefined || last.continuation.exhausted !== undefined) break;
+      delays.push(last.delaySeconds);
+      await accept(encodeContinuationMessage(last));
+    }
+
+    expect(delays).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 900, 900]);
+    expect(last?.continuation).toEqual({
+      attempt: 11,
+      connections: ['c0'],
+      exhausted: [{ connectionId: 'c0', reason: 'unreachable' }],
+    });
+    const dead = accept(encodeContinuationMessage(last as ContinuationMessage));
+    await expect(dead).rejects.toBeInstanceOf(DeliveryExhaustedError);
+    await expect(dead).rejects.toMatchObject({ code: 'delivery_exhausted' });
+  });
+
+  it('hands a shard its cursor after one page, until the shard has reached every connection once', async () => {
+    const { gateway, ids, carried, shards, accept } = await setup(20);
+    await accept('{"data":{"all":true}}');
+    expect(shards).toHaveLength(2);
+    const bodies = shards.map(({ request, shard }) =>
+      JSON.stringify({ herald_shard: shard, request }),
     );
-    const targeted = await intake.accept(message('{"userId":"u-c1","data":"t"}'));
 
-    expect(shard).toMatchObject({ kind: 'shard_delivered', report: { delivered: 2 } });
-    expect(targeted).toMatchObject({ kind: 'delivered', report: { delivered: 1 } });
-    expect(gateway.received('c1')).toEqual(['"s"', '"t"']);
-    expect(gateway.received('c2')).toEqual(['"s"']);
+    let runs = 0;
+    while (bodies.length > 0 && runs < 100) {
+      const outcome = await accept(bodies.shift() as string);
+      runs++;
+      if (outcome.kind !== 'split') expect(outcome.report.targeted).toBeLessThanOrEqual(3);
+      bodies.push(...carried.splice(0).map(encodeContinuationMessage));
+    }
+
+    expect(runs).toBeGreaterThanOrEqual(20 / 3);
+    expect(ids.map((id) => gateway.received(id).length)).toEqual(ids.map(() => 1));
   });
 });

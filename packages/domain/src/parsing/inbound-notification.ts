@@ -1,5 +1,6 @@
 import { type PayloadTooLargeError, ValidationError } from '../errors.js';
 import type { BroadcastShard } from '../model/connection.js';
+import type { Continuation } from '../model/continuation.js';
 import type { NotificationRequest } from '../model/notification-request.js';
 import { err, ok, type Result } from '../result.js';
 import { parseJsonInput } from './json-input.js';
@@ -8,7 +9,7 @@ import {
   parseNotificationBatch,
   parseNotificationRequest,
 } from './notification-request-parser.js';
-import { decodeShardMessage } from './shard-envelope.js';
+import { decodeHeraldEnvelope } from './shard-envelope.js';
 
 type InboundError = ValidationError | PayloadTooLargeError;
 
@@ -16,7 +17,10 @@ type InboundError = ValidationError | PayloadTooLargeError;
 interface InboundAccepts {
   /** A JSON array of requests, each parsed on its own (the HTTP API). @default false */
   readonly batch?: boolean;
-  /** A shard message (the notifications queue, which carries its own broadcast shards). @default false */
+  /**
+   * Herald's envelopes: shard messages and continuations (the queues that
+   * carry their own broadcast shards and continuations). @default false
+   */
   readonly shard?: boolean;
 }
 
@@ -31,6 +35,15 @@ type InboundNotification =
       readonly kind: 'shard';
       readonly request: NotificationRequest;
       readonly shard: BroadcastShard;
+      readonly input: unknown;
+      /** Where the shard resumes, when it is a shard's continuation. */
+      readonly continuation?: Continuation;
+    }
+  | {
+      /** The rest of a request: exactly `continuation.connections`. */
+      readonly kind: 'continuation';
+      readonly request: NotificationRequest;
+      readonly continuation: Continuation;
       readonly input: unknown;
     }
   | {
@@ -56,16 +69,27 @@ const parseInboundNotification = (
   if (accepts.batch === true && Array.isArray(input)) {
     return ok({ kind: 'batch', entries: parseNotificationBatch(input) });
   }
-  const envelope = accepts.shard === true ? decodeShardMessage(input) : undefined;
+  const envelope = accepts.shard === true ? decodeHeraldEnvelope(input) : undefined;
   if (envelope !== undefined) {
     if (!envelope.ok) return envelope;
-    const { herald_shard: shard, request: sent } = envelope.value;
+    const { shard, continuation, request: sent } = envelope.value;
     const request = parseNotificationRequest(sent);
     if (!request.ok) {
       const { error } = request;
       return err(error instanceof ValidationError ? error.within('request') : error);
     }
-    return ok({ kind: 'shard', request: request.value, shard, input: sent });
+    if (shard !== undefined) {
+      return ok({
+        kind: 'shard',
+        request: request.value,
+        shard,
+        input: sent,
+        ...(continuation === undefined ? {} : { continuation }),
+      });
+    }
+    if (continuation !== undefined) {
+      return ok({ kind: 'continuation', request: request.value, continuation, input: sent });
+    }
   }
   const request = parseNotificationRequest(input);
   if (!request.ok) return request;

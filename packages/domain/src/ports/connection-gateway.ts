@@ -1,5 +1,10 @@
-/** How a post ended, for the outcomes the domain acts on. Anything else is thrown. */
-type PostOutcome = 'delivered' | 'gone' | 'throttled' | 'payload_too_large';
+/**
+ * How a post ended, for the outcomes the domain acts on. `throttled` and
+ * `unreachable` (no answer in time, or the socket failed) are transient: the
+ * fanout retries them, then carries them to a continuation. Anything else is
+ * thrown, and the target fails permanently with the error's code as reason.
+ */
+type PostOutcome = 'delivered' | 'gone' | 'throttled' | 'unreachable' | 'payload_too_large';
 
 /** What the gateway knows about a live connection. Times are epoch milliseconds. */
 interface GatewayConnection {

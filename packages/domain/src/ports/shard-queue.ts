@@ -1,13 +1,22 @@
 import type { BroadcastShard } from '../model/connection.js';
+import type { ContinuationMessage } from '../model/continuation.js';
 
 /**
- * Where a broadcast goes to be split: one message per shard, each delivered
- * on its own (on AWS, by parallel invocations of the notifications queue's
- * consumer). `request` is the request as the backend sent it, so a shard
- * message parses like any other.
+ * The queue a notification message came from, as the intake writes back to
+ * it: a broadcast's shard messages, and continuations of a delivery that ran
+ * out of time. Each is delivered on its own (on AWS, by parallel invocations
+ * of the notifications queue's consumer; on the embedded server, by its input
+ * poller). `request` is the request as the backend sent it, so a shard or
+ * continuation message parses like any other.
  */
 interface ShardQueue {
   enqueue(request: unknown, shards: readonly BroadcastShard[]): Promise<void>;
+  /**
+   * Enqueues continuations, each kept out of sight for its `delaySeconds`.
+   * Resolves only once every one is on the queue: the caller acknowledges its
+   * own message after that.
+   */
+  carry(continuations: readonly ContinuationMessage[]): Promise<void>;
 }
 
 export type { ShardQueue };

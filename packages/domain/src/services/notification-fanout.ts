@@ -1,6 +1,7 @@
 import { ConfigurationError, PayloadTooLargeError, ValidationError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { BroadcastShard, ConnectionRecord, Page } from '../model/connection.js';
+import type { DeliveryFailure } from '../model/continuation.js';
 import { isBroadcast, type NotificationRequest } from '../model/notification-request.js';
 import type { Clock } from '../ports/clock.js';
 import type { ConnectionGateway, PostOutcome } from '../ports/connection-gateway.js';
@@ -30,30 +31,67 @@ interface NotificationFanoutOptions {
   readonly random?: () => number;
 }
 
-interface DeliveryFailure {
-  readonly connectionId: string;
-  readonly reason: string;
+/** A broadcast shard's listing, to resume after `cursor` (from its start when absent). */
+interface ShardResume {
+  readonly shard: BroadcastShard;
+  readonly cursor?: string;
 }
 
 /**
- * What a request came to. `targeted` = `delivered + gone + throttled + failed`;
- * `retries` counts extra attempts after throttling.
+ * What a delivery could not finish before its deadline, for a continuation:
+ * nothing here was delivered, so posting it again posts nobody twice.
+ */
+interface CarriedTargets {
+  /** Posted, and still throttled or unreachable when retries stopped (reason `throttled` or `unreachable`). */
+  readonly retry: readonly DeliveryFailure[];
+  /** Never posted: the deadline came first. */
+  readonly unstarted: readonly string[];
+  /** Broadcast shards whose listing is not finished. */
+  readonly shards: readonly ShardResume[];
+}
+
+/**
+ * What a request came to. `targeted` = `delivered + gone + throttled +
+ * unstarted + failed`; `retries` counts extra attempts after throttling.
+ * `failed` targets failed permanently (their reasons are in `failures`);
+ * `throttled` and `unstarted` ones are in `carry`, for a continuation.
  */
 interface DeliveryReport {
   readonly targeted: number;
   readonly delivered: number;
   readonly gone: number;
-  /** Still throttled when the retry budget ran out. */
+  /** Still throttled or unreachable when retries stopped (the budget or the deadline ran out). */
   readonly throttled: number;
+  /** Not posted, because the deadline came first. */
+  readonly unstarted: number;
   readonly retries: number;
   readonly failed: number;
   /** The first failures, with reasons (at most 100). */
   readonly failures: readonly DeliveryFailure[];
+  /** Every target not yet finished, and every shard listing not yet finished. */
+  readonly carry: CarriedTargets;
 }
 
 interface DeliverOptions {
-  /** Epoch ms after which throttled posts are not retried; overrides the retry budget. */
+  /**
+   * Epoch ms (on the fanout's clock) at which the delivery stops: no post
+   * starts at or after it, no shard page is read after it, and throttled
+   * posts are not retried past it (it overrides the retry budget). What is
+   * left is in the report's `carry`. @default no deadline; retries stop at the budget
+   */
   readonly deadline?: number;
+}
+
+interface ShardRunOptions extends DeliverOptions {
+  /** Resume the shard's listing after this cursor. @default the shard's first page */
+  readonly cursor?: string;
+  /** Post these connections first (a shard continuation's unstarted targets). */
+  readonly connections?: readonly string[];
+  /**
+   * Pages this run reads before it leaves the rest of the listing to
+   * `carry.shards`. @default every page (up to the deadline)
+   */
+  readonly maxPages?: number;
 }
 
 const MAX_LISTED_FAILURES = 100;
@@ -63,10 +101,12 @@ class ReportBuilder {
   targeted = 0;
   delivered = 0;
   gone = 0;
-  throttled = 0;
   retries = 0;
   failed = 0;
   readonly failures: DeliveryFailure[] = [];
+  readonly retry: DeliveryFailure[] = [];
+  readonly unstarted: string[] = [];
+  readonly shards: ShardResume[] = [];
 
   fail(connectionId: string, reason: string): void {
     this.failed++;
@@ -74,8 +114,18 @@ class ReportBuilder {
   }
 
   build(): DeliveryReport {
-    const { targeted, delivered, gone, throttled, retries, failed, failures } = this;
-    return { targeted, delivered, gone, throttled, retries, failed, failures };
+    const { targeted, delivered, gone, retries, failed, failures, retry, unstarted, shards } = this;
+    return {
+      targeted,
+      delivered,
+      gone,
+      throttled: retry.length,
+      unstarted: unstarted.length,
+      retries,
+      failed,
+      failures,
+      carry: { retry, unstarted, shards },
+    };
   }
 }
 
@@ -89,9 +139,15 @@ const mergeReports = (reports: readonly DeliveryReport[]): DeliveryReport =>
       delivered: sum.delivered + r.delivered,
       gone: sum.gone + r.gone,
       throttled: sum.throttled + r.throttled,
+      unstarted: sum.unstarted + r.unstarted,
       retries: sum.retries + r.retries,
       failed: sum.failed + r.failed,
       failures: [...sum.failures, ...r.failures].slice(0, MAX_LISTED_FAILURES),
+      carry: {
+        retry: [...sum.carry.retry, ...r.carry.retry],
+        unstarted: [...sum.carry.unstarted, ...r.carry.unstarted],
+        shards: [...sum.carry.shards, ...r.carry.shards],
+      },
     }),
     emptyReport(),
   );
@@ -102,6 +158,12 @@ const mergeReports = (reports: readonly DeliveryReport[]): DeliveryReport =>
  * bounded concurrency. Throttled posts are retried with full-jitter exponential
  * backoff inside a time budget; gone connections are removed from the registry.
  */
+/** When a delivery stops starting posts (`stopAt`), and when it stops retrying them. */
+interface Deadlines {
+  readonly stopAt: number | undefined;
+  readonly retryUntil: number;
+}
+
 class NotificationFanout {
   private readonly concurrency: number;
   private readonly maxPayloadBytes: number;
@@ -154,47 +216,107 @@ class NotificationFanout {
     }));
   }
 
-  /** Delivers a request in this process; a broadcast runs all its shards in parallel. */
+  /**
+   * Delivers a request in this process; a broadcast runs all its shards in
+   * parallel, each through all its pages (or up to the deadline).
+   */
   async deliver(
     request: NotificationRequest,
     options: DeliverOptions = {},
   ): Promise<DeliveryReport> {
     const payload = this.encode(request);
-    const deadline = options.deadline ?? this.clock.now() + this.retry.budgetMs;
+    const deadlines = this.deadlines(options);
     if (isBroadcast(request)) {
       const shards = this.broadcastShards().map((shard) =>
-        this.deliverShardPayload(request, shard, payload, deadline),
+        this.runShard(request, shard, payload, deadlines, {}, Number.POSITIVE_INFINITY),
       );
       return mergeReports(await Promise.all(shards));
     }
     const report = new ReportBuilder();
     const targets = await this.resolveTargets(request);
-    await this.postAll(targets, payload, deadline, report);
+    await this.postAll(targets, payload, deadlines, report);
     return report.build();
   }
 
-  /** Delivers one shard of a broadcast (on AWS, one shard message per invocation). */
+  /**
+   * Delivers one run of a broadcast shard (on AWS, one shard message per
+   * invocation): the given connections first, then the pages from the
+   * cursor, up to `maxPages` and the deadline. A listing left unfinished is
+   * in the report's `carry.shards`, with the cursor to resume after.
+   */
   deliverShard(
     request: NotificationRequest,
     shard: BroadcastShard,
-    options: DeliverOptions = {},
+    options: ShardRunOptions = {},
   ): Promise<DeliveryReport> {
-    const deadline = options.deadline ?? this.clock.now() + this.retry.budgetMs;
-    return this.deliverShardPayload(request, shard, this.encode(request), deadline);
+    return this.runShard(
+      request,
+      shard,
+      this.encode(request),
+      this.deadlines(options),
+      options,
+      options.maxPages === undefined
+        ? Number.POSITIVE_INFINITY
+        : positive('maxPages', options.maxPages),
+    );
   }
 
-  private async deliverShardPayload(
+  /**
+   * Posts the request's data to exactly these connections (a continuation's):
+   * no resolution and no excludes, which were applied when they were chosen.
+   */
+  async deliverTo(
+    request: NotificationRequest,
+    connectionIds: readonly string[],
+    options: DeliverOptions = {},
+  ): Promise<DeliveryReport> {
+    const payload = this.encode(request);
+    const report = new ReportBuilder();
+    await this.postAll([...new Set(connectionIds)], payload, this.deadlines(options), report);
+    return report.build();
+  }
+
+  private deadlines(options: DeliverOptions): Deadlines {
+    return options.deadline === undefined
+      ? { stopAt: undefined, retryUntil: this.clock.now() + this.retry.budgetMs }
+      : { stopAt: options.deadline, retryUntil: options.deadline };
+  }
+
+  private pastDeadline(deadlines: Deadlines): boolean {
+    return deadlines.stopAt !== undefined && this.clock.now() >= deadlines.stopAt;
+  }
+
+  private async runShard(
     request: NotificationRequest,
     shard: BroadcastShard,
     payload: Uint8Array,
-    deadline: number,
+    deadlines: Deadlines,
+    resume: { readonly cursor?: string; readonly connections?: readonly string[] },
+    maxPages: number,
   ): Promise<DeliveryReport> {
     const report = new ReportBuilder();
     const keep = exclusionFilter(request);
-    await this.forEachPage(
-      (cursor) => this.registry.listAll(shard, this.pageOptions(cursor)),
-      (page) => this.postAll(idsOf(page, keep), payload, deadline, report),
-    );
+    if (resume.connections !== undefined && resume.connections.length > 0) {
+      await this.postAll(resume.connections, payload, deadlines, report);
+    }
+    const list = (cursor: string | undefined) =>
+      this.registry.listAll(shard, this.pageOptions(cursor));
+    let cursor = resume.cursor;
+    let pending: Promise<Page<ConnectionRecord>> | undefined;
+    for (let pages = 0; ; pages++) {
+      if (pages >= maxPages || this.pastDeadline(deadlines)) {
+        report.shards.push(cursor === undefined ? { shard } : { shard, cursor });
+        break;
+      }
+      const page = await (pending ?? list(cursor));
+      // Read the next page while this one is posted, when this run will post it.
+      pending = page.cursor !== undefined && pages + 1 < maxPages ? list(page.cursor) : undefined;
+      await this.postAll(idsOf(page.items, keep), payload, deadlines, report);
+      if (page.cursor === undefined) break;
+      cursor = page.cursor;
+    }
+    // A prefetched page that this run will not post is dropped; its promise must not reject unseen.
+    pending?.catch(() => undefined);
     return report.build();
   }
 
@@ -250,11 +372,12 @@ class NotificationFanout {
    * Posts to every id with at most `concurrency` posts in flight. A gateway
    * that answers synchronously is handled inline, so a lane runs as a plain
    * loop; only throttling, gone connections and asynchronous answers await.
+   * Once the deadline has passed no post starts: the rest are unstarted.
    */
   private async postAll(
     connectionIds: readonly string[],
     payload: Uint8Array,
-    deadline: number,
+    deadlines: Deadlines,
     report: ReportBuilder,
   ): Promise<void> {
     report.targeted += connectionIds.length;
@@ -262,6 +385,12 @@ class NotificationFanout {
     let configurationError: ConfigurationError | undefined;
     const lane = async (): Promise<void> => {
       while (next < connectionIds.length) {
+        if (this.pastDeadline(deadlines)) {
+          for (; next < connectionIds.length; next++) {
+            report.unstarted.push(connectionIds[next] as string);
+          }
+          return;
+        }
         const connectionId = connectionIds[next++] as string;
         if (configurationError !== undefined) {
           report.fail(connectionId, configurationError.code);
@@ -270,7 +399,7 @@ class NotificationFanout {
         try {
           const outcome = this.gateway.post(connectionId, payload);
           if (outcome === 'delivered') report.delivered++;
-          else await this.settle(connectionId, await outcome, payload, deadline, report);
+          else await this.settle(connectionId, await outcome, payload, deadlines, report);
         } catch (error) {
           if (error instanceof ConfigurationError) configurationError ??= error;
           report.fail(connectionId, reasonOf(error));
@@ -282,12 +411,16 @@ class NotificationFanout {
     if (configurationError !== undefined) throw configurationError;
   }
 
-  /** Acts on one post's outcome: counts it, removes a gone connection, retries throttling. */
+  /**
+   * Acts on one post's outcome: counts it, removes a gone connection, retries
+   * throttling and unreachable gateways until the retry deadline, then leaves
+   * the target to a continuation.
+   */
   private async settle(
     connectionId: string,
     first: PostOutcome,
     payload: Uint8Array,
-    deadline: number,
+    deadlines: Deadlines,
     report: ReportBuilder,
   ): Promise<void> {
     let outcome = first;
@@ -303,15 +436,20 @@ class NotificationFanout {
         case 'payload_too_large':
           report.fail(connectionId, 'payload_too_large');
           return;
-        case 'throttled': {
+        case 'throttled':
+        case 'unreachable': {
           const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** attempt);
           const delay = Math.floor(this.random() * ceiling);
-          if (this.clock.now() + delay > deadline) {
-            report.throttled++;
+          if (this.clock.now() + delay > deadlines.retryUntil) {
+            report.retry.push({ connectionId, reason: outcome });
             return;
           }
           report.retries++;
           await this.clock.sleep(delay);
+          if (this.pastDeadline(deadlines)) {
+            report.retry.push({ connectionId, reason: outcome });
+            return;
+          }
           outcome = await this.gateway.post(connectionId, payload);
         }
       }
@@ -349,10 +487,13 @@ const positive = (name: string, value: number): number => {
 };
 
 export type {
+  CarriedTargets,
   DeliverOptions,
   DeliveryFailure,
   DeliveryReport,
   NotificationFanoutOptions,
   RetryPolicy,
+  ShardResume,
+  ShardRunOptions,
 };
 export { mergeReports, NotificationFanout };

@@ -31,4 +31,5 @@ export {
 } from './presence-scenarios.js';
 export type { PresenceStoreFactory } from './presence-store-contract.js';
 export { describePresenceStoreContract } from './presence-store-contract.js';
+export { SimulatedClock } from './simulated-clock.js';
 export { waitFor } from './wait-for.js';

@@ -134,12 +134,18 @@ class HeraldFunctions {
     ]);
 
     // ---- notification requests, from the input queue ----
+    // One record per invocation and a bound on concurrent invocations: see DEFAULTS.notifications.
+    const sizing = DEFAULTS.notifications;
     this.notifications = handler('Notifications', 'notifications', environments.notifications, {
-      memorySize: 1024,
-      timeoutSeconds: 60,
+      memorySize: sizing.memorySize,
+      timeoutSeconds: sizing.timeoutSeconds,
     });
     this.notifications.addEventSource(
-      new SqsEventSource(messaging.inputQueue, { batchSize: 10, reportBatchItemFailures: true }),
+      new SqsEventSource(messaging.inputQueue, {
+        batchSize: sizing.batchSize,
+        maxConcurrency: sizing.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
     );
     grantTableActions(
       this.notifications,

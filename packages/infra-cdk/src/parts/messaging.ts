@@ -48,7 +48,8 @@ class HeraldMessaging {
         ...(options.deadLetterQueue
           ? { deadLetterQueue: { queue: options.deadLetterQueue, maxReceiveCount } }
           : {}),
-        visibilityTimeout: Duration.seconds(60),
+        // Twice the notifications function's timeout (see DEFAULTS.notifications).
+        visibilityTimeout: Duration.seconds(2 * DEFAULTS.notifications.timeoutSeconds),
       });
 
     this.inputDeadLetterQueue = queue('InputDeadLetterQueue', { fifo });

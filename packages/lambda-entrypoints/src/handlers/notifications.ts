@@ -6,10 +6,14 @@ import {
 } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { unwrapSns } from '@herald/adapters-aws/sns';
+import { SystemClock } from '@herald/adapters-node';
 import {
-  type IntakeOutcome,
+  type Clock,
+  DeliveryExhaustedError,
   type NotificationFanout,
   NotificationIntake,
+  type NotificationIntakeOptions,
+  outcomeLog,
   parseInboundNotification,
   type ShardQueue,
 } from '@herald/domain';
@@ -19,47 +23,54 @@ interface NotificationDeps {
   readonly fanout: NotificationFanout;
   readonly shardQueue: ShardQueue;
   readonly logger: Logger;
+  /** The clock the deadline is set on (the fanout's). @default the system clock */
+  readonly clock?: Clock;
+  /**
+   * Time kept back from the invocation's end, in ms: no post starts later,
+   * so the posts in flight (each bounded by the gateway's timeout, 5 s by
+   * default) and the continuations' enqueueing finish before Lambda stops the
+   * invocation. At most half the remaining time is kept back. @default 7000
+   */
+  readonly deadlineMarginMs?: number;
+  /** The bound on continuations and their delays. */
+  readonly intake?: NotificationIntakeOptions;
 }
 
-/** Time kept back from the invocation's end, so throttled retries stop before Lambda stops them. */
-const SAFETY_MARGIN_MS = 2000;
+/** Remaining time assumed when there is no Lambda context (a direct call). */
+const NO_CONTEXT_REMAINING_MS = 30_000;
 
-const logOutcome = (logger: Logger, requestId: string | undefined, outcome: IntakeOutcome) => {
-  switch (outcome.kind) {
-    case 'split':
-      return logger.info('broadcast split into shards', { requestId, shards: outcome.shards });
-    case 'shard_delivered':
-      return logger.info('shard delivered', {
-        requestId,
-        shard: outcome.shard,
-        ...outcome.report,
-        failures: outcome.report.failures.length,
-      });
-    case 'delivered':
-      return logger.info('notification delivered', {
-        requestId,
-        ...outcome.report,
-        failures: outcome.report.failures.length,
-      });
-  }
+/**
+ * The deadline of one message's delivery: the invocation's remaining time
+ * less the margin (or half the remaining time, whichever is later), on the
+ * domain's clock.
+ */
+const deadlineOf = (clock: Clock, context: Context | undefined, marginMs: number): number => {
+  const remaining = Math.max(0, context?.getRemainingTimeInMillis() ?? NO_CONTEXT_REMAINING_MS);
+  return clock.now() + Math.max(remaining - marginMs, Math.floor(remaining / 2));
 };
 
 /**
  * Handles one notification message body: parse it (the domain's one entry
- * point, shard messages accepted), hand it to NotificationIntake with a
- * deadline of the invocation's remaining time less a margin, log the outcome.
- * A malformed body throws, naming the field.
+ * point, shard and continuation messages accepted), hand it to
+ * NotificationIntake with a deadline of the invocation's remaining time less
+ * a margin, log the outcome. What the deadline leaves unfinished is on the
+ * queue as continuations before this resolves, so the record may be deleted.
+ * A malformed body throws, naming the field; so does a dead-letter
+ * continuation, so that SQS moves it to the DLQ.
  */
-const makeRequestHandler = ({ fanout, shardQueue, logger }: NotificationDeps) => {
-  const intake = new NotificationIntake(fanout, shardQueue);
+const makeRequestHandler = (deps: NotificationDeps) => {
+  const { fanout, shardQueue, logger } = deps;
+  const clock = deps.clock ?? new SystemClock();
+  const marginMs = deps.deadlineMarginMs ?? 7000;
+  const intake = new NotificationIntake(fanout, shardQueue, deps.intake);
   return async (body: string, context: Context | undefined): Promise<void> => {
     const parsed = parseInboundNotification(unwrapSns(body), { shard: true });
     if (!parsed.ok) throw parsed.error;
     if (parsed.value.kind === 'batch') throw new Error('unreachable: batches are not accepted');
-    const deadline =
-      Date.now() + Math.max(0, (context?.getRemainingTimeInMillis() ?? 30_000) - SAFETY_MARGIN_MS);
+    const deadline = deadlineOf(clock, context, marginMs);
     const outcome = await intake.accept(parsed.value, { deadline });
-    logOutcome(logger, parsed.value.request.id, outcome);
+    const { level, message, fields } = outcomeLog(parsed.value.request.id, outcome);
+    logger[level](message, fields);
   };
 };
 
@@ -83,6 +94,9 @@ const makeNotificationsHandler = (deps: NotificationDeps) => {
           messageId: record.messageId,
           receiveCount: record.attributes.ApproximateReceiveCount,
           reason: error instanceof Error ? error.message : String(error),
+          ...(error instanceof DeliveryExhaustedError
+            ? { code: error.code, undelivered: error.failures.slice(0, 10) }
+            : {}),
         });
         throw error;
       }
@@ -107,4 +121,5 @@ const makeTopicNotificationsHandler = (deps: NotificationDeps) => {
   };
 };
 
+export type { NotificationDeps };
 export { makeNotificationsHandler, makeRequestHandler, makeTopicNotificationsHandler };
