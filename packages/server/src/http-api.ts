@@ -115,7 +115,10 @@ const createHttpApi = (options: HttpApiOptions) => {
   /** Delivers one parsed request; a request the fanout refuses (payload too large) comes back as its error. */
   const deliver = async (request: NotificationRequest) => {
     try {
-      return { ok: true as const, report: await fanout.deliver(request) };
+      // The report without `carry`: the connection ids a continuation would
+      // take are Herald's own bookkeeping, not part of the HTTP answer.
+      const { carry: _carry, ...report } = await fanout.deliver(request);
+      return { ok: true as const, report };
     } catch (error) {
       if (error instanceof PayloadTooLargeError || error instanceof ValidationError)
         return { ok: false as const, error: error as HeraldError };
