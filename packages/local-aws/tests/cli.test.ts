@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createQueue, createTables } from '@herald/adapters-aws/testing';
 import { waitFor } from '@herald/domain/testing';
-import { connect } from '@herald/server/testing';
+import { connect, launch as launchProcess } from '@herald/server/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emulatorEnvironment } from './support/emulator-environment.js';
 
@@ -20,22 +20,7 @@ const requireBuild = () => {
     );
 };
 
-/** A child process with its output collected as it arrives. */
-const launch = (args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk) => {
-    output.stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output.stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output, exited };
-};
+const launch = (args: string[], env: NodeJS.ProcessEnv = {}) => launchProcess(CLI, args, env);
 
 const children: ChildProcess[] = [];
 afterEach(() => {

@@ -1,11 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { waitFor } from '@herald/domain/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, refusal } from '../src/testing/index.js';
+import { connect, launch, refusal } from '../src/testing/index.js';
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const WSCAT = createRequire(import.meta.url).resolve('wscat/bin/wscat');
@@ -16,23 +16,6 @@ const requireBuild = () => {
     throw new Error(
       `${CLI} is missing: run "pnpm run build" first (the README's test command does)`,
     );
-};
-
-/** A child process with its output collected as it arrives. */
-const launch = (file: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-  const child = spawn(process.execPath, [file, ...args], {
-    env: { PATH: process.env.PATH, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk) => {
-    output.stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output.stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output, exited };
 };
 
 const children: ChildProcess[] = [];
