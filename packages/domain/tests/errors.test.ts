@@ -21,28 +21,29 @@ import {
   wireError,
 } from '../src/index.js';
 
+/** One error of each class, with whether it is worth a retry. */
+const CATALOGUE: [HeraldError, boolean][] = [
+  [new ValidationError('users', 'must be an array'), false],
+  [new PayloadTooLargeError('frame', 2, 1), false],
+  [new UnknownActionError('dance'), false],
+  [new ChannelNotAllowedError('room-2'), false],
+  [new ConnectionNotFoundError('c1'), false],
+  [new TokenDeniedError('token_expired', 'expired'), false],
+  [new TokenDeniedError('token_key_unavailable', 'issuer down'), true],
+  [new ConfigurationError('port', 'taken'), false],
+  [new KeySourceError('issuer down'), true],
+  [new ConcurrencyConflictError('lost the race'), true],
+  [new RateLimitedError(), true],
+  [new OutputUnavailableError(), true],
+  [new InternalError(), true],
+  [new UnauthorizedError(), false],
+  [new NotFoundError('GET /nowhere'), false],
+];
+
 describe('error catalogue', () => {
   it('marks exactly the errors worth a retry as temporary', () => {
-    const catalogue: [HeraldError, boolean][] = [
-      [new ValidationError('users', 'must be an array'), false],
-      [new PayloadTooLargeError('frame', 2, 1), false],
-      [new UnknownActionError('dance'), false],
-      [new ChannelNotAllowedError('room-2'), false],
-      [new ConnectionNotFoundError('c1'), false],
-      [new TokenDeniedError('token_expired', 'expired'), false],
-      [new TokenDeniedError('token_key_unavailable', 'issuer down'), true],
-      [new ConfigurationError('port', 'taken'), false],
-      [new KeySourceError('issuer down'), true],
-      [new ConcurrencyConflictError('lost the race'), true],
-      [new RateLimitedError(), true],
-      [new OutputUnavailableError(), true],
-      [new InternalError(), true],
-      [new UnauthorizedError(), false],
-      [new NotFoundError('GET /nowhere'), false],
-    ];
-
-    expect(catalogue.map(([error]) => [error.code, error.temporary])).toEqual(
-      catalogue.map(([error, temporary]) => [error.code, temporary]),
+    expect(CATALOGUE.map(([error]) => [error.code, error.temporary])).toEqual(
+      CATALOGUE.map(([error, temporary]) => [error.code, temporary]),
     );
   });
 
@@ -110,19 +111,7 @@ describe('the protocol reference (docs/protocol.md)', () => {
 
   it('lists every error code of the catalogue, each with its temporary flag', async () => {
     const catalogue: HeraldError[] = [
-      new ValidationError('users', 'must be an array'),
-      new PayloadTooLargeError('frame', 2, 1),
-      new UnknownActionError('dance'),
-      new ChannelNotAllowedError('room-2'),
-      new ConnectionNotFoundError('c1'),
-      new ConfigurationError('port', 'taken'),
-      new KeySourceError('issuer down'),
-      new ConcurrencyConflictError('lost the race'),
-      new RateLimitedError(),
-      new OutputUnavailableError(),
-      new InternalError(),
-      new UnauthorizedError(),
-      new NotFoundError('GET /nowhere'),
+      ...CATALOGUE.map(([error]) => error),
       new MethodNotAllowedError('GET', '/notifications', ['POST']),
       ...TOKEN_DENIAL_REASONS.map((reason) => new TokenDeniedError(reason, 'denied')),
     ];

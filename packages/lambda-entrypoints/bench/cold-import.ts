@@ -18,6 +18,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { type BuiltBundle, bundleEntries } from '../scripts/bundle-entries.ts';
+import { deployedEnvironment } from '../scripts/deployed-environment.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -39,19 +40,7 @@ const [herald, baseline] = await Promise.all([
   bundleEntries(sourcesOf('bench/baselines'), join(work, 'baseline')),
 ]);
 
-/** What a deployed function's environment holds, and no AWS credentials. */
-const env = {
-  PATH: process.env.PATH ?? '',
-  HOME: work,
-  AWS_REGION: 'eu-west-1',
-  HERALD_JWT_SECRET: 'cold-import-secret-of-at-least-32-bytes',
-  HERALD_CONNECTIONS_TABLE: 'herald-connections',
-  HERALD_PRESENCE_TABLE: 'herald-presence',
-  HERALD_OUTPUT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:herald-out',
-  HERALD_NOTIFICATIONS_QUEUE_URL:
-    'https://sqs.eu-west-1.amazonaws.com/123456789012/herald-notifications',
-  HERALD_MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
-};
+const env = deployedEnvironment(work);
 
 const run = promisify(execFile);
 interface ColdStart {

@@ -5,24 +5,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { deployedEnvironment } from '../scripts/deployed-environment.ts';
 
 const run = promisify(execFile);
 const BUNDLES = fileURLToPath(new URL('../dist-bundles/', import.meta.url));
 const PRELOAD = fileURLToPath(new URL('./no-network.mjs', import.meta.url));
 
-/** What a deployed function's environment holds, and no AWS credentials at all. */
-const ENV = {
-  PATH: process.env.PATH ?? '',
-  HOME: mkdtempSync(join(tmpdir(), 'herald-cold-')),
-  AWS_REGION: 'eu-west-1',
-  HERALD_JWT_SECRET: 'cold-import-secret-of-at-least-32-bytes',
-  HERALD_CONNECTIONS_TABLE: 'herald-connections',
-  HERALD_PRESENCE_TABLE: 'herald-presence',
-  HERALD_OUTPUT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:herald-out',
-  HERALD_NOTIFICATIONS_QUEUE_URL:
-    'https://sqs.eu-west-1.amazonaws.com/123456789012/herald-notifications',
-  HERALD_MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
-};
+const ENV = deployedEnvironment(mkdtempSync(join(tmpdir(), 'herald-cold-')));
 
 const bundles = () => {
   if (!existsSync(BUNDLES))
