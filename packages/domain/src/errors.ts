@@ -165,6 +165,37 @@ class OutputUnavailableError extends HeraldError {
 }
 
 /**
+ * The store (DynamoDB) did not answer in time, or kept failing, within a
+ * call's timeout and bounded retries. Nothing was changed by this call, or
+ * its write may still land; either way the same call may succeed later.
+ * `operation` and `table` say which call, for logs; the wire body carries
+ * neither.
+ */
+class StoreUnavailableError extends HeraldError {
+  readonly code = 'store_unavailable';
+  override readonly temporary = true;
+  readonly operation: string;
+  readonly table: string | undefined;
+
+  constructor(
+    operation: string,
+    table: string | undefined,
+    options?: ErrorOptions & { readonly message?: string },
+  ) {
+    super(options?.message ?? 'the store did not answer in time; try again later', options);
+    this.operation = operation;
+    this.table = table;
+  }
+
+  /** Work refused before it started, because too many store calls are already in flight. */
+  static backlogged(): StoreUnavailableError {
+    return new StoreUnavailableError('backlog', undefined, {
+      message: 'too many store calls in flight; try again later',
+    });
+  }
+}
+
+/**
  * Something failed that is not the caller's fault (a store or network error).
  * The wire body never carries the cause; the cause is logged where it happened.
  */
@@ -249,6 +280,7 @@ export {
   OutputUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
+  StoreUnavailableError,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   UnauthorizedError,

@@ -13,6 +13,7 @@ export {
   OutputUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
+  StoreUnavailableError,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   UnauthorizedError,

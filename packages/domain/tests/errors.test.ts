@@ -13,6 +13,7 @@ import {
   OutputUnavailableError,
   PayloadTooLargeError,
   RateLimitedError,
+  StoreUnavailableError,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   UnauthorizedError,
@@ -35,6 +36,7 @@ const CATALOGUE: [HeraldError, boolean][] = [
   [new ConcurrencyConflictError('lost the race'), true],
   [new RateLimitedError(), true],
   [new OutputUnavailableError(), true],
+  [new StoreUnavailableError('Query', 'connections'), true],
   [new InternalError(), true],
   [new UnauthorizedError(), false],
   [new NotFoundError('GET /nowhere'), false],
@@ -51,6 +53,7 @@ describe('error catalogue', () => {
     const codes = [
       new RateLimitedError(),
       new OutputUnavailableError(),
+      new StoreUnavailableError('Query', 'connections'),
       new InternalError(),
       new UnauthorizedError(),
       new NotFoundError('x'),
@@ -59,6 +62,7 @@ describe('error catalogue', () => {
     expect(codes).toEqual([
       'rate_limited',
       'output_unavailable',
+      'store_unavailable',
       'internal_error',
       'unauthorized',
       'not_found',

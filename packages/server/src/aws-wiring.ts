@@ -1,6 +1,9 @@
 import { DynamoDbConnectionStore, DynamoDbPresenceStore } from '@herald/adapters-aws/dynamodb';
 import { SqsRequestPoller } from '@herald/adapters-aws/sqs';
-import { dynamoDbDocumentClient } from '@herald/adapters-aws/wiring/dynamodb';
+import {
+  dynamoDbDocumentClient,
+  type StoreCallObserver,
+} from '@herald/adapters-aws/wiring/dynamodb';
 import { awsOutputPublisher, sqsClient } from '@herald/adapters-aws/wiring/outputs';
 import {
   type Clock,
@@ -22,6 +25,9 @@ interface AwsSettings {
   /** Notification requests are polled from here. */
   readonly inputQueueUrl?: string | undefined;
   readonly maxConnectionAgeMs?: number | undefined;
+  /** One DynamoDB request's deadline, and the retries after it (the wiring's defaults when absent). */
+  readonly storeTimeoutMs?: number | undefined;
+  readonly storeRetries?: number | undefined;
 }
 
 interface AwsAdapters {
@@ -47,6 +53,8 @@ const awsAdapters = (
   hooks: {
     readonly onRejected?: (messageId: string, receiveCount: number, error: unknown) => void;
     readonly onReceiveError?: (error: unknown) => void;
+    /** Told about every DynamoDB call: the server's backlog bound and outage log. */
+    readonly storeObserver?: StoreCallObserver;
   } = {},
 ): AwsAdapters => {
   const { connectionsTable, presenceTable, outputTopicArn, outputQueueUrl, inputQueueUrl } =
@@ -64,7 +72,11 @@ const awsAdapters = (
     inputPoller?: SqsRequestPoller;
   } = {};
   if (connectionsTable !== undefined && presenceTable !== undefined) {
-    const documents = dynamoDbDocumentClient();
+    const documents = dynamoDbDocumentClient({
+      ...(settings.storeTimeoutMs === undefined ? {} : { timeoutMs: settings.storeTimeoutMs }),
+      ...(settings.storeRetries === undefined ? {} : { retries: settings.storeRetries }),
+      ...(hooks.storeObserver === undefined ? {} : { observer: hooks.storeObserver }),
+    });
     adapters.connectionStore = new DynamoDbConnectionStore(documents, clock, {
       tableName: connectionsTable,
       ...(settings.maxConnectionAgeMs === undefined

@@ -15,6 +15,7 @@ import { createHeraldServer } from './herald-server.js';
 import { WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
 import { installProcessGuards } from './process-guards.js';
 import { parseSigV4AccessKeys, type SigV4AccessKey } from './sigv4-verifier.js';
+import { retryAfterSecondsFor, StoreBacklog } from './store-backlog.js';
 
 const fail = (message: string): never => {
   process.stderr.write(`herald: ${message}\n`);
@@ -54,6 +55,11 @@ const main = async (): Promise<void> => {
     clock,
     tokenVerifierOptions(config),
   );
+  const storeBacklog = new StoreBacklog({
+    maxInFlight: config.storeMaxBacklog,
+    retryAfterSeconds: retryAfterSecondsFor(config.storeTimeoutMs, config.storeRetries),
+    logger,
+  });
   let managementAccessKeys: SigV4AccessKey[] | undefined;
   let aws: ReturnType<typeof awsAdapters>;
   try {
@@ -73,6 +79,7 @@ const main = async (): Promise<void> => {
         logger.warn('could not receive from the input queue; retrying', {
           reason: error instanceof Error ? error.message : String(error),
         }),
+      storeObserver: storeBacklog,
     });
   } catch (error) {
     return fail(error instanceof ConfigurationError ? error.message : String(error));
@@ -108,6 +115,8 @@ const main = async (): Promise<void> => {
     requestTimeoutMs: config.requestTimeoutMs,
     handshakeTimeoutMs: config.handshakeTimeoutMs,
     keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    storeBacklog,
+    presenceOutboxLeaseMs: config.presenceOutboxLeaseMs,
     managementApi: config.managementApi,
     ...(managementAccessKeys === undefined ? {} : { managementAccessKeys }),
     logger,

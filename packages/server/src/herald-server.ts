@@ -44,6 +44,7 @@ import {
 import { createHttpApi } from './http-api.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 import type { SigV4AccessKey } from './sigv4-verifier.js';
+import type { StoreBacklog } from './store-backlog.js';
 import { createWebSocketEndpoint } from './websocket-endpoint.js';
 import { MAX_BUFFERED_BYTES, WsConnectionGateway } from './ws-connection-gateway.js';
 
@@ -106,6 +107,14 @@ interface HeraldServerOptions {
   readonly fanout?: NotificationFanoutOptions;
   /** The bound on continuations of queued messages, and their delays. */
   readonly intake?: NotificationIntakeOptions;
+  /**
+   * The store calls in flight, as the DynamoDB client's observer counts them
+   * (`StoreBacklog`): past its bound, new upgrades and backend requests are
+   * answered 503 with `Retry-After`. @default none (memory stores never back up)
+   */
+  readonly storeBacklog?: StoreBacklog;
+  /** How long a committed presence event is left to its writer before another publishes it. @default 30000 */
+  readonly presenceOutboxLeaseMs?: number;
   /** @default a Powertools Logger for service "herald" */
   readonly logger?: Logger;
 }
@@ -190,7 +199,12 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     options.presenceStore ?? new InMemoryPresenceStore(),
     publisher,
     clock,
-    { maxConnectionAgeMs },
+    {
+      maxConnectionAgeMs,
+      ...(options.presenceOutboxLeaseMs === undefined
+        ? {}
+        : { outboxLeaseMs: options.presenceOutboxLeaseMs }),
+    },
   );
   const presenceListener: ConnectionLifecycleListener = {
     connected: (record: ConnectionRecord) =>
@@ -227,6 +241,8 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   // The socket is here, so every action keeps the stored connection alive (see ClientActionsOptions).
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'every-action',
+    // The socket is here too, so a ping is answered even while the store is slow.
+    answerPing: 'before-refresh',
     idleTimeoutMs,
     onIncident: ({ severity, connectionId, action, error }) => {
       if (severity !== 'info') log[severity]('action not handled', { error, connectionId, action });
@@ -245,6 +261,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     rateLimitPerSecond: options.rateLimitPerSecond ?? 20,
     caps,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
+    storeBacklog: options.storeBacklog,
     logger: log,
   });
   const api = createHttpApi({
@@ -255,6 +272,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     managementApi: options.managementApi ?? 'loopback',
     managementAccessKeys: options.managementAccessKeys,
     clock,
+    storeBacklog: options.storeBacklog,
     logger: log,
   });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;

@@ -11,6 +11,7 @@ import {
   PayloadTooLargeError,
   type PresenceTracker,
   parseInboundNotification,
+  StoreUnavailableError,
   UnauthorizedError,
   ValidationError,
   wireError,
@@ -18,6 +19,7 @@ import {
 import { bearerOf, keyMatches, readBody, sendJson } from './http-io.js';
 import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
 import type { SigV4AccessKey } from './sigv4-verifier.js';
+import type { StoreBacklog } from './store-backlog.js';
 import type { WsConnectionGateway } from './ws-connection-gateway.js';
 
 interface HttpApiOptions {
@@ -31,6 +33,8 @@ interface HttpApiOptions {
   /** Key pairs that may sign management API calls (SigV4) when it answers `any` caller. */
   readonly managementAccessKeys: readonly SigV4AccessKey[] | undefined;
   readonly clock: Clock;
+  /** While it sheds, backend requests are answered 503 with `Retry-After`; it also sets that header's value. */
+  readonly storeBacklog?: StoreBacklog | undefined;
   readonly logger: Logger;
 }
 
@@ -43,6 +47,7 @@ const statusOf = (error: unknown): number => {
   if (error instanceof NotFoundError) return 404;
   if (error instanceof MethodNotAllowedError) return 405;
   if (error instanceof PayloadTooLargeError) return 413;
+  if (error instanceof StoreUnavailableError) return 503;
   return 500;
 };
 
@@ -53,10 +58,11 @@ const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
   '/presence': ['GET'],
 };
 
-/** Headers an error's answer carries besides its body. */
-const headersOf = (error: unknown): Record<string, string> => {
+/** Headers an error's answer carries besides its body; `retryAfterSeconds` for a temporary 503. */
+const headersOf = (error: unknown, retryAfterSeconds: number): Record<string, string> => {
   if (error instanceof UnauthorizedError) return { 'www-authenticate': 'Bearer' };
   if (error instanceof MethodNotAllowedError) return { allow: error.allow.join(', ') };
+  if (error instanceof StoreUnavailableError) return { 'retry-after': String(retryAfterSeconds) };
   return {};
 };
 
@@ -74,7 +80,15 @@ const sendError = (
  * sockets the WebSocket endpoint holds.
  */
 const createHttpApi = (options: HttpApiOptions) => {
-  const { fanout, tracker, gateway, logger: log } = options;
+  const { fanout, tracker, gateway, logger: log, storeBacklog } = options;
+  const retryAfterSeconds = storeBacklog?.retryAfterSeconds ?? 1;
+
+  /** Refuses a backend request at once while the store's backlog is over its bound. */
+  const shed = (): void => {
+    if (storeBacklog?.shedding !== true) return;
+    storeBacklog.refused();
+    throw StoreUnavailableError.backlogged();
+  };
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     try {
@@ -102,7 +116,8 @@ const createHttpApi = (options: HttpApiOptions) => {
     } catch (error) {
       if (statusOf(error) === 500) log.error('request failed', { error, method: request.method });
       if (response.headersSent) return;
-      sendError(response, error, headersOf(error));
+      if (error instanceof StoreUnavailableError) request.resume();
+      sendError(response, error, headersOf(error, retryAfterSeconds));
     }
   };
 
@@ -112,15 +127,24 @@ const createHttpApi = (options: HttpApiOptions) => {
     throw new UnauthorizedError();
   };
 
-  /** Delivers one parsed request; a request the fanout refuses (payload too large) comes back as its error. */
-  const deliver = async (request: NotificationRequest) => {
+  /**
+   * Delivers one parsed request; a request the fanout refuses (payload too
+   * large) comes back as its error. In a batch, so does one the store could not
+   * serve (`store_unavailable`), so that the entries delivered before it are
+   * answered as delivered; a single request answers it with 503.
+   */
+  const deliver = async (request: NotificationRequest, inBatch = false) => {
     try {
       // The report without `carry`: the connection ids a continuation would
       // take are Herald's own bookkeeping, not part of the HTTP answer.
       const { carry: _carry, ...report } = await fanout.deliver(request);
       return { ok: true as const, report };
     } catch (error) {
-      if (error instanceof PayloadTooLargeError || error instanceof ValidationError)
+      if (
+        error instanceof PayloadTooLargeError ||
+        error instanceof ValidationError ||
+        (inBatch && error instanceof StoreUnavailableError)
+      )
         return { ok: false as const, error: error as HeraldError };
       throw error;
     }
@@ -131,6 +155,7 @@ const createHttpApi = (options: HttpApiOptions) => {
     response: ServerResponse,
   ): Promise<void> => {
     requireBackend(request);
+    shed();
     const parsed = parseInboundNotification(await readBody(request, MAX_REQUEST_BYTES), {
       batch: true,
     });
@@ -147,7 +172,7 @@ const createHttpApi = (options: HttpApiOptions) => {
         results.push({ error: wireError(entry.error) });
         continue;
       }
-      const delivered = await deliver(entry.value);
+      const delivered = await deliver(entry.value, true);
       results.push(
         delivered.ok ? { report: delivered.report } : { error: wireError(delivered.error) },
       );
@@ -161,6 +186,7 @@ const createHttpApi = (options: HttpApiOptions) => {
     url: URL,
   ): Promise<void> => {
     requireBackend(request);
+    shed();
     const userIds = (url.searchParams.get('userIds') ?? '')
       .split(',')
       .filter((id) => id.length > 0);

@@ -10,10 +10,12 @@ import {
   type Principal,
   parseClientFrame,
   RateLimitedError,
+  StoreUnavailableError,
   type TokenVerifier,
 } from '@herald/domain';
 import type { RawData, WebSocket } from 'ws';
 import type { CapExceeded, ConnectionCaps } from './connection-caps.js';
+import type { StoreBacklog } from './store-backlog.js';
 import { presentedTokenOf } from './token-carriers.js';
 import type { LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
 import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
@@ -36,6 +38,8 @@ interface WebSocketEndpointOptions {
   readonly caps: ConnectionCaps;
   /** An upgrade not admitted or refused within this time is answered 408 and closed. */
   readonly handshakeTimeoutMs: number;
+  /** While it sheds, new upgrades are refused with 503 and `Retry-After`. */
+  readonly storeBacklog?: StoreBacklog | undefined;
   readonly logger: Logger;
 }
 
@@ -109,6 +113,17 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
    */
   const admit = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    const backlog = options.storeBacklog;
+    if (backlog?.shedding) {
+      backlog.refused();
+      return rejectUpgrade(
+        socket,
+        503,
+        'Service Unavailable',
+        'the store is behind; try again later',
+        { 'Retry-After': String(backlog.retryAfterSeconds) },
+      );
+    }
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/' && url.pathname !== `/${stage}`)
       return rejectUpgrade(socket, 404, 'Not Found');
@@ -152,6 +167,15 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     live.queue = registry.connect(live.connectionId, principal).then(
       () => undefined,
       (error) => {
+        if (error instanceof StoreUnavailableError) {
+          // The client is told, and may reconnect later (1013: try again later).
+          log.warn('connection not registered: the store is unavailable', {
+            connectionId: live.connectionId,
+          });
+          reply(live, errorFrame(error));
+          socket.close(1013, 'Try again later');
+          return;
+        }
         log.error('connection not registered', { error, connectionId: live.connectionId });
         socket.close(1011, 'Internal error');
       },

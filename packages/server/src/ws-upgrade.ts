@@ -8,12 +8,22 @@ import { type WebSocket, WebSocketServer } from 'ws';
 /**
  * Refuses an upgrade with an HTTP status and a JSON body naming the reason, as
  * API Gateway does (`{"message": …}`); `message` defaults to the status text.
+ * `headers` are added to the answer (a `Retry-After`).
  */
-const rejectUpgrade = (socket: Duplex, status: number, reason: string, message = reason): void => {
+const rejectUpgrade = (
+  socket: Duplex,
+  status: number,
+  reason: string,
+  message = reason,
+  headers: Readonly<Record<string, string>> = {},
+): void => {
   if (socket.destroyed) return;
   const body = JSON.stringify({ message });
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n${extra}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 };

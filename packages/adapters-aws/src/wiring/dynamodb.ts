@@ -1,2 +1,11 @@
 // @herald/adapters-aws/wiring/dynamodb: the client the DynamoDB stores share.
-export { dynamoDbDocumentClient } from './dynamodb-client.js';
+export type {
+  DynamoDbClientOptions,
+  StoreCallFailure,
+  StoreCallObserver,
+} from './dynamodb-client.js';
+export {
+  DEFAULT_STORE_RETRIES,
+  DEFAULT_STORE_TIMEOUT_MS,
+  dynamoDbDocumentClient,
+} from './dynamodb-client.js';

@@ -27,6 +27,8 @@ interface ClientConnection {
    * keeps it there, so `every-action` refreshes stay throttled.
    */
   lastTouchedAt?: number;
+  /** True while a ping's liveness refresh runs after its pong (`answerPing: 'before-refresh'`). */
+  refreshing?: boolean;
 }
 
 /** What the service answers a frame with. `send` and `publish` answer nothing when they succeed. */
@@ -65,6 +67,21 @@ interface ClientActionsOptions {
    *   connection as alive as the socket.
    */
   readonly refreshLiveness: 'ping-only' | 'every-action';
+  /**
+   * When a ping is answered:
+   * - `after-refresh`: once its liveness refresh is stored, so a ping from a
+   *   connection the registry does not hold is answered `connection_not_found`,
+   *   and one the store cannot take, `store_unavailable`. For the Lambda
+   *   handlers, whose invocation is the refresh and ends with it.
+   * - `before-refresh`: at once, with its pong; the refresh runs after it (one
+   *   at a time per connection: a ping while one runs adds none), and its
+   *   failure goes to `onIncident`, to be logged, not answered. For the
+   *   embedded server, which holds the socket: a client's liveness probe is
+   *   answered even while the store is slow or down.
+   * A ping is still answered in turn, after the frames before it.
+   * @default 'after-refresh'
+   */
+  readonly answerPing?: 'after-refresh' | 'before-refresh';
   /** Sets the `every-action` throttle. @default LIMITS.idleTimeoutMs */
   readonly idleTimeoutMs?: number;
   /** Told about every refused or failed frame, for logging. */
@@ -80,8 +97,8 @@ interface ClientActionsOptions {
  * Decided once, here, for every runtime:
  * - **User.** A `send`/`publish` carries the user the transport gives; a
  *   transport that gives none gets the one the registry holds.
- * - **Liveness.** `refreshLiveness`, an option (see there): the one place the
- *   runtimes differ.
+ * - **Liveness.** `refreshLiveness` and `answerPing`, options (see there):
+ *   the one place the runtimes differ.
  * - **Timestamps.** A forwarded message's `timestamp` is `receivedAt`: when the
  *   frame reached the edge (the embedded server's clock on arrival; API
  *   Gateway's `requestTimeEpoch`), not when it was handled.
@@ -95,6 +112,7 @@ interface ClientActionsOptions {
 class ClientActions {
   private readonly refreshEveryAction: boolean;
   private readonly refreshEveryMs: number;
+  private readonly pongFirst: boolean;
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -103,6 +121,7 @@ class ClientActions {
   ) {
     this.refreshEveryAction = options.refreshLiveness === 'every-action';
     this.refreshEveryMs = (options.idleTimeoutMs ?? LIMITS.idleTimeoutMs) / 4;
+    this.pongFirst = options.answerPing === 'before-refresh';
   }
 
   /** Handles one frame, as `parseClientFrame` returned it; resolves with the reply to send, if any. */
@@ -127,7 +146,8 @@ class ClientActions {
     const { connectionId } = connection;
     switch (frame.action) {
       case 'ping':
-        await this.touch(connection, receivedAt);
+        if (this.pongFirst) this.refreshAfterPong(connection, receivedAt);
+        else await this.touch(connection, receivedAt);
         return { type: 'pong', connectionId };
       case 'send':
       case 'publish': {
@@ -172,6 +192,19 @@ class ClientActions {
     const last = connection.lastTouchedAt;
     if (last !== undefined && at - last < this.refreshEveryMs) return;
     await this.touch(connection, at);
+  }
+
+  /** A `before-refresh` ping's refresh: not awaited, one at a time, its failure reported, not answered. */
+  private refreshAfterPong(connection: ClientConnection, at: number): void {
+    if (connection.refreshing === true) return;
+    connection.refreshing = true;
+    this.touch(connection, at)
+      .catch((error: unknown) => {
+        this.refuse(connection, 'ping', error);
+      })
+      .finally(() => {
+        connection.refreshing = false;
+      });
   }
 
   private async touch(connection: ClientConnection, at: number): Promise<void> {

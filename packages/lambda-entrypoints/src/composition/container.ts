@@ -53,6 +53,7 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
     (store: PresenceStore, publisher: EventPublisher, clock: Clock) =>
       new PresenceTracker(store, publisher, clock, {
         maxConnectionAgeMs: config.maxConnectionAgeMs,
+        outboxLeaseMs: config.presenceOutboxLeaseMs,
       }),
     [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock],
   );
