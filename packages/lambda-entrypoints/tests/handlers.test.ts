@@ -1,4 +1,4 @@
-import { ConfigurationError } from '@herald/domain';
+import { ConfigurationError, StoreUnavailableError } from '@herald/domain';
 import type { APIGatewayRequestAuthorizerEvent, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -350,6 +350,26 @@ describe('presence', () => {
       JSON.parse((ok as { body: string }).body).users.map((u: { online: boolean }) => u.online),
     ).toEqual([true, false]);
     expect(bad).toMatchObject({ statusCode: 400 });
+  });
+
+  it('answers 503 store_unavailable with Retry-After when the store does not answer in time', async () => {
+    const { services } = testServices();
+    const tracker = services.tracker();
+    vi.spyOn(tracker, 'query').mockRejectedValueOnce(
+      new StoreUnavailableError('BatchGetItem', 'presence'),
+    );
+    const query = makePresenceQueryHandler({ tracker, retryAfterSeconds: 7 });
+
+    const answer = await query({ queryStringParameters: { userIds: 'alice' } } as never);
+
+    expect(answer).toMatchObject({ statusCode: 503, headers: { 'retry-after': '7' } });
+    expect(JSON.parse((answer as { body: string }).body)).toEqual({
+      error: {
+        code: 'store_unavailable',
+        message: expect.any(String),
+        temporary: true,
+      },
+    });
   });
 });
 

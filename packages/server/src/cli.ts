@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Logger } from '@aws-lambda-powertools/logger';
+import { retryAfterSeconds } from '@herald/adapters-aws/wiring/dynamodb';
 import {
   keySourceChoice,
   keySourceFor,
@@ -15,7 +16,7 @@ import { createHeraldServer } from './herald-server.js';
 import { WebhookEventPublisher } from './outputs/webhook-event-publisher.js';
 import { installProcessGuards } from './process-guards.js';
 import { parseSigV4AccessKeys, type SigV4AccessKey } from './sigv4-verifier.js';
-import { retryAfterSecondsFor, StoreBacklog } from './store-backlog.js';
+import { StoreBacklog } from './store-backlog.js';
 
 const fail = (message: string): never => {
   process.stderr.write(`herald: ${message}\n`);
@@ -57,7 +58,7 @@ const main = async (): Promise<void> => {
   );
   const storeBacklog = new StoreBacklog({
     maxInFlight: config.storeMaxBacklog,
-    retryAfterSeconds: retryAfterSecondsFor(config.storeTimeoutMs, config.storeRetries),
+    retryAfterSeconds: retryAfterSeconds(config.storeTimeoutMs, config.storeRetries),
     logger,
   });
   let managementAccessKeys: SigV4AccessKey[] | undefined;

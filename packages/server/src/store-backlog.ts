@@ -81,9 +81,5 @@ class StoreBacklog implements StoreCallObserver {
   }
 }
 
-/** Seconds a caller should wait before retrying after `store_unavailable`: about one call's bound. */
-const retryAfterSecondsFor = (timeoutMs: number, retries: number): number =>
-  Math.max(1, Math.ceil((timeoutMs * (retries + 1)) / 1000));
-
 export type { StoreBacklogOptions };
-export { retryAfterSecondsFor, StoreBacklog };
+export { StoreBacklog };

@@ -180,5 +180,19 @@ const dynamoDbDocumentClient = (options: DynamoDbClientOptions = {}): DynamoDBDo
   });
 };
 
+/**
+ * Seconds a caller told `store_unavailable` should wait before trying again
+ * (`Retry-After`): about one store call's bound, at least 1.
+ */
+const retryAfterSeconds = (
+  timeoutMs: number = DEFAULT_STORE_TIMEOUT_MS,
+  retries: number = DEFAULT_STORE_RETRIES,
+): number => Math.max(1, Math.ceil((timeoutMs * (retries + 1)) / 1000));
+
 export type { DynamoDbClientOptions, StoreCallFailure, StoreCallObserver };
-export { DEFAULT_STORE_RETRIES, DEFAULT_STORE_TIMEOUT_MS, dynamoDbDocumentClient };
+export {
+  DEFAULT_STORE_RETRIES,
+  DEFAULT_STORE_TIMEOUT_MS,
+  dynamoDbDocumentClient,
+  retryAfterSeconds,
+};

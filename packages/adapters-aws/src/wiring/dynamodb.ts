@@ -8,4 +8,5 @@ export {
   DEFAULT_STORE_RETRIES,
   DEFAULT_STORE_TIMEOUT_MS,
   dynamoDbDocumentClient,
+  retryAfterSeconds,
 } from './dynamodb-client.js';

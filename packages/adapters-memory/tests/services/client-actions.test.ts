@@ -15,7 +15,10 @@ import { InMemoryConnectionStore, InMemoryEventPublisher } from '../../src/index
 const MINUTE = 60_000;
 const IDLE = 10 * MINUTE;
 
-const setup = (refreshLiveness: ClientActionsOptions['refreshLiveness']) => {
+const setup = (
+  refreshLiveness: ClientActionsOptions['refreshLiveness'],
+  answerPing?: ClientActionsOptions['answerPing'],
+) => {
   const clock = new ManualClock();
   const store = new InMemoryConnectionStore(clock);
   const registry = new ConnectionRegistry(store, clock, { idleTimeoutMs: IDLE });
@@ -23,6 +26,7 @@ const setup = (refreshLiveness: ClientActionsOptions['refreshLiveness']) => {
   const incidents: ClientActionIncident[] = [];
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness,
+    ...(answerPing === undefined ? {} : { answerPing }),
     idleTimeoutMs: IDLE,
     onIncident: (incident) => incidents.push(incident),
   });
@@ -121,6 +125,57 @@ describe('ClientActions', () => {
       );
 
       expect(publisher.events).toEqual([expect.objectContaining({ timestamp: arrived })]);
+    });
+  });
+
+  describe('answerPing: before-refresh', () => {
+    it('answers a ping at once while its refresh waits on the store, and refreshes one at a time', async () => {
+      const { actions, register, frame, store, incidents } = setup(
+        'every-action',
+        'before-refresh',
+      );
+      await register('c1', 'alice');
+      let answer: (found: boolean) => void = () => undefined;
+      const touches = vi
+        .spyOn(store, 'touch')
+        .mockImplementation(() => new Promise<boolean>((resolve) => (answer = resolve)));
+      const connection: ClientConnection = { connectionId: 'c1', userId: 'alice' };
+
+      const replies = [
+        await actions.handle(connection, frame({ action: 'ping' }), 1),
+        await actions.handle(connection, frame({ action: 'ping' }), 2),
+      ];
+      answer(true);
+      await vi.waitFor(() => expect(connection.refreshing).toBe(false));
+
+      expect(replies).toEqual([
+        { type: 'pong', connectionId: 'c1' },
+        { type: 'pong', connectionId: 'c1' },
+      ]);
+      expect(touches).toHaveBeenCalledTimes(1);
+      expect(incidents).toEqual([]);
+    });
+
+    it('reports a refresh that fails after the pong, without answering it', async () => {
+      const { actions, register, frame, store, incidents } = setup(
+        'every-action',
+        'before-refresh',
+      );
+      await register('c1', 'alice');
+      const failure = new Error('store down');
+      vi.spyOn(store, 'touch').mockRejectedValueOnce(failure);
+      const connection: ClientConnection = { connectionId: 'c1', userId: 'alice' };
+
+      const reply = await actions.handle(connection, frame({ action: 'ping' }), 1);
+      await vi.waitFor(() => expect(incidents).toHaveLength(1));
+
+      expect(reply).toEqual({ type: 'pong', connectionId: 'c1' });
+      expect(incidents[0]).toMatchObject({
+        kind: 'failed',
+        severity: 'error',
+        action: 'ping',
+        error: failure,
+      });
     });
   });
 

@@ -1,3 +1,4 @@
+import { retryAfterSeconds } from '@herald/adapters-aws/wiring/dynamodb';
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindOutputs } from '../composition/bind-outputs.js';
 import { bindClock, binders } from '../composition/binders.js';
@@ -7,6 +8,12 @@ import { makePresenceQueryHandler } from '../handlers/presence.js';
 const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutputs));
 
 /** GET /presence on the HTTP API. */
-const handler = makePresenceQueryHandler({ tracker: services.tracker() });
+const handler = makePresenceQueryHandler({
+  tracker: services.tracker(),
+  retryAfterSeconds: retryAfterSeconds(
+    services.config.storeTimeoutMs,
+    services.config.storeRetries,
+  ),
+});
 
 export { handler };

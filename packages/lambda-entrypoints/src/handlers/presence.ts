@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ConnectionStreamRecord, presenceFactsOf } from '@herald/adapters-aws/dynamodb';
 import {
   type PresenceTracker,
+  StoreUnavailableError,
   type UserPresence,
   ValidationError,
   wireError,
@@ -55,9 +56,19 @@ const makePresenceHandler = ({ tracker, logger, idleTimeoutMs }: PresenceDeps) =
 
 const MAX_USERS = 100;
 
-/** `GET /presence?userIds=a,b` on the HTTP API (IAM-authorised by default). */
+/**
+ * `GET /presence?userIds=a,b` on the HTTP API (IAM-authorised by default).
+ * A store that does not answer within its bound is answered 503
+ * `store_unavailable` with `Retry-After: retryAfterSeconds` (default 1).
+ */
 const makePresenceQueryHandler =
-  ({ tracker }: { readonly tracker: PresenceTracker }) =>
+  ({
+    tracker,
+    retryAfterSeconds = 1,
+  }: {
+    readonly tracker: PresenceTracker;
+    readonly retryAfterSeconds?: number;
+  }) =>
   async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResultV2> => {
     const userIds = (event.queryStringParameters?.userIds ?? '')
       .split(',')
@@ -73,7 +84,17 @@ const makePresenceQueryHandler =
         }),
       };
     }
-    const users: readonly UserPresence[] = await tracker.query(userIds);
+    let users: readonly UserPresence[];
+    try {
+      users = await tracker.query(userIds);
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      return {
+        statusCode: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': String(retryAfterSeconds) },
+        body: JSON.stringify({ error: wireError(error) }),
+      };
+    }
     return {
       statusCode: 200,
       headers: { 'content-type': 'application/json' },
