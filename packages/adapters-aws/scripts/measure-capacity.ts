@@ -13,6 +13,7 @@ import {
   type CapacityListener,
   connectionsTableDefinition,
   DynamoDbConnectionStore,
+  DynamoDbNodeStore,
   DynamoDbPresenceStore,
   presenceTableDefinition,
 } from '@herald/adapters-aws/dynamodb';
@@ -135,6 +136,28 @@ try {
   await measure('presence: listExpiring, 8 shard queries (read)', () =>
     presence.listExpiring(now + 8_000_000, 100),
   );
+
+  const nodes = new DynamoDbNodeStore(documents, { tableName: connectionsTable, onCapacity });
+  const node = (i: number, at: number) => ({
+    endpoint: `http://10.0.3.${i}:8080`,
+    incarnation: randomUUID(),
+    startedAt: now,
+    heartbeatAt: at,
+    leaseExpiresAt: at + 15_000,
+  });
+  await nodes.beat(node(2, now));
+  await nodes.beat(node(3, now));
+  const first = node(1, now);
+  await measure('nodes: beat, first (write)', () => nodes.beat(first));
+  await measure('nodes: beat, renewed (write)', () =>
+    nodes.beat({ ...first, heartbeatAt: now + 5000, leaseExpiresAt: now + 20_000 }),
+  );
+  await measure('nodes: list, 3 nodes, strongly consistent (read)', () => nodes.list());
+  await measure('nodes: get, strongly consistent (read)', () => nodes.get(first.endpoint));
+  await measure('nodes: retire, conditional delete (write)', async () => {
+    const [listed] = await nodes.list();
+    if (listed !== undefined) await nodes.retire(listed);
+  });
 
   console.log('\nCapacity units per operation, DynamoDB Local (ReturnConsumedCapacity: INDEXES)');
   console.log(

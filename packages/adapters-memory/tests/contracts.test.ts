@@ -4,6 +4,7 @@ import {
   describeConnectionGatewayContract,
   describeConnectionStoreContract,
   describeEventPublisherContract,
+  describeNodeStoreContract,
   describePresenceStoreContract,
   ManualClock,
   waitFor,
@@ -12,8 +13,11 @@ import {
   InMemoryConnectionGateway,
   InMemoryConnectionStore,
   InMemoryEventPublisher,
+  InMemoryNodeStore,
   InMemoryPresenceStore,
 } from '../src/index.js';
+
+describeNodeStoreContract('InMemoryNodeStore', () => new InMemoryNodeStore());
 
 describeConnectionStoreContract(
   'InMemoryConnectionStore',

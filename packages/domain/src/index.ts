@@ -26,7 +26,12 @@ export type { Limits } from './limits.js';
 export { LIMITS } from './limits.js';
 export type { ClientAction, ClientFrame } from './model/client-frame.js';
 export { CLIENT_ACTIONS } from './model/client-frame.js';
-export type { BroadcastShard, ConnectionRecord, Page } from './model/connection.js';
+export type {
+  BroadcastShard,
+  ConnectionOwner,
+  ConnectionRecord,
+  Page,
+} from './model/connection.js';
 export type {
   Continuation,
   ContinuationMessage,
@@ -46,6 +51,7 @@ export {
   toWireMessage,
 } from './model/events.js';
 export { isLoopback } from './model/loopback.js';
+export type { NodeRecord } from './model/node.js';
 export type { NotificationRequest } from './model/notification-request.js';
 export { isBroadcast } from './model/notification-request.js';
 export type { Principal } from './model/principal.js';
@@ -84,6 +90,7 @@ export type {
 export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
+export type { NodeStore } from './ports/node-store.js';
 export type {
   OutboxEntry,
   PresenceRecord,
@@ -107,6 +114,8 @@ export type {
   ConnectionRegistryOptions,
 } from './services/connection-registry.js';
 export { ConnectionRegistry, presenceRefreshDue } from './services/connection-registry.js';
+export type { NodeLivenessOptions } from './services/node-liveness.js';
+export { NodeLiveness } from './services/node-liveness.js';
 export type {
   CarriedTargets,
   DeliverOptions,
@@ -146,6 +155,12 @@ export type { PresenceTrackerOptions, UserPresence } from './services/presence-t
 export { PresenceTracker } from './services/presence-tracker.js';
 export type { EventRoutes } from './services/routed-event-publisher.js';
 export { RoutedEventPublisher } from './services/routed-event-publisher.js';
+export type {
+  LocalGateway,
+  OwnerDirectory,
+  RoutingConnectionGatewayOptions,
+} from './services/routing-connection-gateway.js';
+export { RoutingConnectionGateway } from './services/routing-connection-gateway.js';
 export type { TokenVerifierOptions } from './services/token-verifier.js';
 export {
   HMAC_ALGORITHMS,

@@ -1,4 +1,8 @@
-import { DynamoDbConnectionStore, DynamoDbPresenceStore } from '@herald/adapters-aws/dynamodb';
+import {
+  DynamoDbConnectionStore,
+  DynamoDbNodeStore,
+  DynamoDbPresenceStore,
+} from '@herald/adapters-aws/dynamodb';
 import { SqsRequestPoller } from '@herald/adapters-aws/sqs';
 import {
   dynamoDbDocumentClient,
@@ -10,6 +14,7 @@ import {
   ConfigurationError,
   type ConnectionStore,
   type EventPublisher,
+  type NodeStore,
   type PresenceStore,
 } from '@herald/domain';
 
@@ -33,6 +38,8 @@ interface AwsSettings {
 interface AwsAdapters {
   readonly connectionStore?: ConnectionStore;
   readonly presenceStore?: PresenceStore;
+  /** Node heartbeats, in the connections table, for several nodes sharing it. */
+  readonly nodeStore?: NodeStore;
   /** Routes client messages and presence to the topic and queue, as on the serverless stack. */
   readonly output?: EventPublisher;
   readonly inputPoller?: SqsRequestPoller;
@@ -68,6 +75,7 @@ const awsAdapters = (
   const adapters: {
     connectionStore?: ConnectionStore;
     presenceStore?: PresenceStore;
+    nodeStore?: NodeStore;
     output?: EventPublisher;
     inputPoller?: SqsRequestPoller;
   } = {};
@@ -86,6 +94,7 @@ const awsAdapters = (
     adapters.presenceStore = new DynamoDbPresenceStore(documents, clock, {
       tableName: presenceTable,
     });
+    adapters.nodeStore = new DynamoDbNodeStore(documents, { tableName: connectionsTable });
   }
   const sqs = outputQueueUrl !== undefined || inputQueueUrl !== undefined ? sqsClient() : undefined;
   const output = awsOutputPublisher(

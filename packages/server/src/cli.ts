@@ -10,6 +10,7 @@ import { StaticKeySource, SystemClock } from '@herald/adapters-node';
 import { ConfigurationError, type EventPublisher, TokenVerifier } from '@herald/domain';
 import { SETTINGS } from '@herald/settings';
 import { awsAdapters } from './aws-wiring.js';
+import type { ClusterOptions } from './cluster/cluster-node.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';
 import { createHeraldServer } from './herald-server.js';
@@ -21,6 +22,54 @@ import { StoreBacklog } from './store-backlog.js';
 const fail = (message: string): never => {
   process.stderr.write(`herald: ${message}\n`);
   process.exit(2);
+};
+
+/**
+ * The cluster settings, checked together: `--advertise-url` needs shared
+ * state (the DynamoDB tables) and a SigV4 key pair to call the other nodes
+ * with (the first of `--management-access-keys`). Without it, a node on
+ * DynamoDB runs alone, and refuses to start beside live nodes, whose
+ * connections it would take for its own.
+ */
+const clusterSettings = async (
+  config: ServerConfig,
+  aws: ReturnType<typeof awsAdapters>,
+  accessKeys: readonly SigV4AccessKey[] | undefined,
+  clock: SystemClock,
+): Promise<ClusterOptions | undefined> => {
+  const { advertiseUrl } = SETTINGS;
+  const named = `--${advertiseUrl.flag} / ${advertiseUrl.env}`;
+  if (config.advertiseUrl === undefined) {
+    const live = (await aws.nodeStore?.list())?.filter((n) => n.leaseExpiresAt > clock.now());
+    if (live !== undefined && live.length > 0) {
+      throw new ConfigurationError(
+        named,
+        `nodes already share these tables (${live.map((n) => n.endpoint).join(', ')}): give this node its own URL to join them`,
+      );
+    }
+    return undefined;
+  }
+  if (aws.nodeStore === undefined) {
+    throw new ConfigurationError(
+      named,
+      'several nodes share state: set --connections-table and --presence-table as well',
+    );
+  }
+  const [accessKey] = accessKeys ?? [];
+  if (accessKey === undefined) {
+    const keys = SETTINGS.managementAccessKeys;
+    throw new ConfigurationError(
+      `--${keys.flag} / ${keys.env}`,
+      'is required with --advertise-url: the nodes sign their calls to each other with its first key pair, and accept any listed',
+    );
+  }
+  return {
+    advertiseUrl: config.advertiseUrl,
+    nodeStore: aws.nodeStore,
+    accessKey,
+    heartbeatMs: config.nodeHeartbeatMs,
+    leaseMs: config.nodeLeaseMs,
+  };
 };
 
 const main = async (): Promise<void> => {
@@ -95,33 +144,45 @@ const main = async (): Promise<void> => {
       }),
     );
   }
-  const server = createHeraldServer({
-    host: config.host,
-    port: config.port,
-    stage: config.stage,
-    verifier,
-    backendKey,
-    outputs,
-    clock,
-    ...(aws.connectionStore === undefined ? {} : { connectionStore: aws.connectionStore }),
-    ...(aws.presenceStore === undefined ? {} : { presenceStore: aws.presenceStore }),
-    idleTimeoutMs: config.idleTimeoutMs,
-    maxConnectionAgeMs: config.maxConnectionAgeMs,
-    rateLimitPerSecond: config.rateLimit,
-    maxConnectionsPerUser: config.maxConnectionsPerUser,
-    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
-    ...(config.maxConnections === undefined ? {} : { maxConnections: config.maxConnections }),
-    maxBufferedBytes: config.maxBufferedBytes,
-    headersTimeoutMs: config.headersTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    handshakeTimeoutMs: config.handshakeTimeoutMs,
-    keepAliveTimeoutMs: config.keepAliveTimeoutMs,
-    storeBacklog,
-    presenceOutboxLeaseMs: config.presenceOutboxLeaseMs,
-    managementApi: config.managementApi,
-    ...(managementAccessKeys === undefined ? {} : { managementAccessKeys }),
-    logger,
-  });
+  let cluster: ClusterOptions | undefined;
+  try {
+    cluster = await clusterSettings(config, aws, managementAccessKeys, clock);
+  } catch (error) {
+    return fail(error instanceof ConfigurationError ? error.message : String(error));
+  }
+  let server: ReturnType<typeof createHeraldServer>;
+  try {
+    server = createHeraldServer({
+      host: config.host,
+      port: config.port,
+      stage: config.stage,
+      verifier,
+      backendKey,
+      outputs,
+      clock,
+      ...(aws.connectionStore === undefined ? {} : { connectionStore: aws.connectionStore }),
+      ...(aws.presenceStore === undefined ? {} : { presenceStore: aws.presenceStore }),
+      idleTimeoutMs: config.idleTimeoutMs,
+      maxConnectionAgeMs: config.maxConnectionAgeMs,
+      rateLimitPerSecond: config.rateLimit,
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+      ...(config.maxConnections === undefined ? {} : { maxConnections: config.maxConnections }),
+      maxBufferedBytes: config.maxBufferedBytes,
+      headersTimeoutMs: config.headersTimeoutMs,
+      requestTimeoutMs: config.requestTimeoutMs,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+      storeBacklog,
+      presenceOutboxLeaseMs: config.presenceOutboxLeaseMs,
+      managementApi: config.managementApi,
+      ...(managementAccessKeys === undefined ? {} : { managementAccessKeys }),
+      ...(cluster === undefined ? {} : { cluster }),
+      logger,
+    });
+  } catch (error) {
+    return fail(error instanceof ConfigurationError ? error.message : String(error));
+  }
   let address: { url: string };
   try {
     address = await server.start();
@@ -138,6 +199,10 @@ const main = async (): Promise<void> => {
       ? 'State: in memory.'
       : `State: DynamoDB tables ${config.connectionsTable} and ${config.presenceTable}.`,
   );
+  if (cluster !== undefined)
+    lines.push(
+      `Node ${cluster.advertiseUrl}: heartbeat every ${cluster.heartbeatMs} ms, lease ${cluster.leaseMs} ms.`,
+    );
   if (config.inputQueueUrl !== undefined)
     lines.push(`Polling notification requests from ${config.inputQueueUrl}.`);
   if (development) {

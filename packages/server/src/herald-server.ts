@@ -36,6 +36,12 @@ import {
   type UserPresence,
 } from '@herald/domain';
 import {
+  type ClusterNode,
+  type ClusterOptions,
+  clusterOwner,
+  createClusterNode,
+} from './cluster/cluster-node.js';
+import {
   ConnectionCaps,
   DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
   DEFAULT_MAX_CONNECTIONS_PER_USER,
@@ -117,6 +123,14 @@ interface HeraldServerOptions {
   readonly presenceOutboxLeaseMs?: number;
   /** @default a Powertools Logger for service "herald" */
   readonly logger?: Logger;
+  /**
+   * Runs this server as one node among several on shared tables: every
+   * connection names this node as its owner, posts go to each connection's
+   * owner, and nodes keep heartbeats (see ClusterOptions). Needs
+   * `managementApi: 'any'` with `accessKey` among `managementAccessKeys`.
+   * @default none: a single node, which owns every connection it sees
+   */
+  readonly cluster?: ClusterOptions;
 }
 
 interface HeraldServer {
@@ -216,10 +230,14 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     refreshed: (record: ConnectionRecord) =>
       tracker.refreshed(record).catch((error) => log.error('presence not recorded', { error })),
   };
+  const store = options.connectionStore ?? new InMemoryConnectionStore(clock);
+  const owner = options.cluster === undefined ? undefined : clusterOwner(options.cluster);
+  if (owner !== undefined) requireClusterAccess(options);
+  const registryOptions = { idleTimeoutMs, maxConnectionAgeMs };
   const registry = new ConnectionRegistry(
-    options.connectionStore ?? new InMemoryConnectionStore(clock),
+    store,
     clock,
-    { idleTimeoutMs, maxConnectionAgeMs },
+    owner === undefined ? registryOptions : { ...registryOptions, owner },
     presenceListener,
   );
   const gateway = new WsConnectionGateway({
@@ -232,11 +250,23 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     perAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     total: options.maxConnections ?? defaultMaxConnections(),
   });
-  const fanout = new NotificationFanout(registry, gateway, clock, {
-    broadcastShards: 1,
-    pageSize: 10_000,
-    ...options.fanout,
-  });
+  const fanoutOptions = { broadcastShards: 1, pageSize: 10_000, ...options.fanout };
+  const node: ClusterNode | undefined =
+    options.cluster === undefined || owner === undefined
+      ? undefined
+      : createClusterNode(options.cluster, {
+          owner,
+          store,
+          registry,
+          registryOptions,
+          listener: presenceListener,
+          sockets: gateway,
+          clock,
+          fanoutOptions,
+          credentials: { accessKeys: options.managementAccessKeys, backendKey: options.backendKey },
+          logger: log,
+        });
+  const fanout = node?.fanout ?? new NotificationFanout(registry, gateway, clock, fanoutOptions);
   const intakes = new WeakMap<ShardQueue, NotificationIntake>();
   // The socket is here, so every action keeps the stored connection alive (see ClientActionsOptions).
   const actions = new ClientActions(registry, publisher, {
@@ -274,6 +304,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     clock,
     storeBacklog: options.storeBacklog,
     logger: log,
+    ...(node === undefined ? {} : { internal: node.serve }),
   });
   const headersTimeout = options.headersTimeoutMs ?? 10_000;
   const http: Server = createServer(
@@ -297,7 +328,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     tracker.sweep().catch((error) => log.error('presence sweep failed', { error }));
   };
 
-  const start = () =>
+  const listen = () =>
     new Promise<{ host: string; port: number; url: string }>((resolve, reject) => {
       const host = options.host ?? '127.0.0.1';
       const port = options.port ?? 8080;
@@ -331,10 +362,17 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
       });
     });
 
+  // A node beats before it listens: no peer may see one of its connections before its record.
+  const start = async () => {
+    await node?.start();
+    return listen();
+  };
+
   const stop = async (): Promise<void> => {
     if (sweeper !== undefined) clearInterval(sweeper);
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     await endpoint.close();
+    await node?.stop();
     await Promise.all((options.outputs ?? []).map((output) => drainOutput(output)));
     http.closeAllConnections();
     await closed;
@@ -375,5 +413,27 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   };
 };
 
+/** Nodes call each other's management API from other hosts, always with credentials. */
+const requireClusterAccess = (options: HeraldServerOptions): void => {
+  const { cluster } = options;
+  if (cluster === undefined) return;
+  if (options.managementApi !== 'any') {
+    throw new ConfigurationError(
+      'managementApi',
+      "must be 'any' when the server runs as one of several nodes (advertiseUrl): the other nodes call its management API",
+    );
+  }
+  const accepted = (options.managementAccessKeys ?? []).some(
+    (key) => key.accessKeyId === cluster.accessKey.accessKeyId,
+  );
+  if (!accepted) {
+    throw new ConfigurationError(
+      'managementAccessKeys',
+      'must include the key pair this node signs its calls to the other nodes with (the first one listed)',
+    );
+  }
+};
+
+export type { ClusterOptions } from './cluster/cluster-node.js';
 export type { HeraldServer, HeraldServerCounters, HeraldServerOptions, QueuedNotification };
 export { createHeraldServer };

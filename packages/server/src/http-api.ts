@@ -36,6 +36,12 @@ interface HttpApiOptions {
   /** While it sheds, backend requests are answered 503 with `Retry-After`; it also sets that header's value. */
   readonly storeBacklog?: StoreBacklog | undefined;
   readonly logger: Logger;
+  /** Routes between the nodes of a cluster; it answers false for a path it does not serve. */
+  readonly internal?: (
+    request: IncomingMessage,
+    response: ServerResponse,
+    pathname: string,
+  ) => Promise<boolean>;
 }
 
 const MAX_PRESENCE_QUERY = 100;
@@ -101,6 +107,11 @@ const createHttpApi = (options: HttpApiOptions) => {
           credentials: { accessKeys: options.managementAccessKeys, backendKey: options.backendKey },
           clock: options.clock,
         });
+      if (
+        options.internal !== undefined &&
+        (await options.internal(request, response, url.pathname))
+      )
+        return;
       const method = request.method ?? 'GET';
       const route = `${method} ${url.pathname}`;
       if (route === 'GET /healthz')

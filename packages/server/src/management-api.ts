@@ -43,7 +43,7 @@ const awsError = (response: ServerResponse, status: number, type: string, messag
 const refusalOf = async (
   request: IncomingMessage,
   body: () => Promise<Uint8Array>,
-  { credentials, clock = systemClock }: ManagementApiOptions,
+  { credentials, clock = systemClock }: Pick<ManagementApiOptions, 'credentials' | 'clock'>,
 ): Promise<Refusal | undefined> => {
   const authorization = request.headers.authorization;
   if (authorization === undefined || authorization === '') {
@@ -181,5 +181,5 @@ const dispatch = async (
   }
 };
 
-export type { ManagementApiOptions, ManagementCredentials };
-export { MANAGEMENT_ROUTE, serveManagementApi };
+export type { ManagementApiOptions, ManagementCredentials, Refusal };
+export { awsError, MANAGEMENT_ROUTE, refusalOf, serveManagementApi };

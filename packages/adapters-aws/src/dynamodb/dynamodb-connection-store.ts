@@ -63,7 +63,19 @@ const toItem = (record: ConnectionRecord): Item => ({
   lastSeenAt: record.lastSeenAt,
   expiresAt: record.expiresAt,
   ttl: epochSeconds(record.expiresAt),
+  ...(record.owner === undefined ? {} : { ownerEndpoint: record.owner.endpoint }),
+  ...(record.owner?.incarnation === undefined
+    ? {}
+    : { ownerIncarnation: record.owner.incarnation }),
 });
+
+/** An item written before owners were recorded has none: it belongs to the default gateway. */
+const ownerOf = (item: Item): Pick<ConnectionRecord, 'owner'> => {
+  if (typeof item.ownerEndpoint !== 'string') return {};
+  return typeof item.ownerIncarnation === 'string'
+    ? { owner: { endpoint: item.ownerEndpoint, incarnation: item.ownerIncarnation } }
+    : { owner: { endpoint: item.ownerEndpoint } };
+};
 
 const toRecord = (item: Item): ConnectionRecord => ({
   connectionId: item.connectionId as string,
@@ -73,6 +85,7 @@ const toRecord = (item: Item): ConnectionRecord => ({
   connectedAt: item.connectedAt as number,
   lastSeenAt: item.lastSeenAt as number,
   expiresAt: item.expiresAt as number,
+  ...ownerOf(item),
 });
 
 const conditionFailed = (error: unknown): boolean =>

@@ -1,3 +1,15 @@
+/**
+ * The gateway that holds a connection's socket, named by its management
+ * endpoint: API Gateway's (`https://{api-id}.execute-api.{region}.amazonaws.com/{stage}`)
+ * on the serverless stack, an embedded node's advertised URL otherwise. A node
+ * also names its incarnation (one per process start), so that a node
+ * restarted under the same URL does not claim its predecessor's connections.
+ */
+interface ConnectionOwner {
+  readonly endpoint: string;
+  readonly incarnation?: string;
+}
+
 /** One live client connection, as the registry stores it. Times are epoch milliseconds. */
 interface ConnectionRecord {
   readonly connectionId: string;
@@ -10,6 +22,12 @@ interface ConnectionRecord {
   readonly lastSeenAt: number;
   /** After this instant the record counts as absent, whether or not storage has removed it. */
   readonly expiresAt: number;
+  /**
+   * Who holds the socket. Absent on records written before owners were
+   * recorded, and on a single node with no advertised URL: such a connection
+   * belongs to the default (local) gateway.
+   */
+  readonly owner?: ConnectionOwner;
 }
 
 /** One page of a listing; `cursor` is absent on the last page. */
@@ -27,4 +45,4 @@ interface BroadcastShard {
   readonly totalSegments: number;
 }
 
-export type { BroadcastShard, ConnectionRecord, Page };
+export type { BroadcastShard, ConnectionOwner, ConnectionRecord, Page };

@@ -1,6 +1,11 @@
 import { ChannelNotAllowedError, ConnectionNotFoundError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import type { BroadcastShard, ConnectionRecord, Page } from '../model/connection.js';
+import type {
+  BroadcastShard,
+  ConnectionOwner,
+  ConnectionRecord,
+  Page,
+} from '../model/connection.js';
 import { allowsChannel, type Principal } from '../model/principal.js';
 import { validateChannel } from '../parsing/client-frame-parser.js';
 import type { Clock } from '../ports/clock.js';
@@ -11,6 +16,8 @@ interface ConnectionRegistryOptions {
   readonly idleTimeoutMs?: number;
   /** A connection counts as gone at this age. @default LIMITS.maxConnectionAgeMs */
   readonly maxConnectionAgeMs?: number;
+  /** Recorded on every connection this registry opens: the gateway holding its socket. @default none (the default gateway) */
+  readonly owner?: ConnectionOwner;
 }
 
 /** Shared by every new connection: one empty array, not one per connection. */
@@ -61,6 +68,7 @@ const presenceRefreshDue = (
 class ConnectionRegistry {
   private readonly idleTimeoutMs: number;
   private readonly maxConnectionAgeMs: number;
+  private readonly owner: ConnectionOwner | undefined;
 
   constructor(
     private readonly store: ConnectionStore,
@@ -70,6 +78,7 @@ class ConnectionRegistry {
   ) {
     this.idleTimeoutMs = options.idleTimeoutMs ?? LIMITS.idleTimeoutMs;
     this.maxConnectionAgeMs = options.maxConnectionAgeMs ?? LIMITS.maxConnectionAgeMs;
+    this.owner = options.owner;
   }
 
   async connect(connectionId: string, principal: Principal): Promise<ConnectionRecord> {
@@ -82,6 +91,7 @@ class ConnectionRegistry {
       connectedAt: now,
       lastSeenAt: now,
       expiresAt: this.expiryFor(now, now),
+      ...(this.owner === undefined ? {} : { owner: this.owner }),
     };
     await this.store.put(record);
     await this.listener?.connected(record);

@@ -33,6 +33,27 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
       expect(await store.get('c1')).toEqual(stored);
     });
 
+    it('keeps the owner a connection was stored with, and a record without one', async () => {
+      const { store, record } = await setup();
+      const owned = record('c1', 'u1', {
+        owner: { endpoint: 'http://10.0.0.1:8080', incarnation: 'inc-a' },
+      });
+      const onStage = record('c2', 'u1', {
+        owner: { endpoint: 'https://abc.execute-api.eu-west-1.amazonaws.com/prod' },
+      });
+      const ownerless = record('c3', 'u2');
+
+      await Promise.all([store.put(owned), store.put(onStage), store.put(ownerless)]);
+
+      expect(await store.get('c1')).toEqual(owned);
+      expect(await store.get('c2')).toEqual(onStage);
+      expect(await store.get('c3')).toEqual(ownerless);
+      expect((await store.listByUser('u1')).map((r) => r.owner?.endpoint).sort()).toEqual([
+        'http://10.0.0.1:8080',
+        'https://abc.execute-api.eu-west-1.amazonaws.com/prod',
+      ]);
+    });
+
     it('answers undefined for a connection it never held', async () => {
       const { store } = await setup();
 

@@ -22,6 +22,8 @@ export { freshHarness } from './fresh-harness.js';
 export type { KeySourceHarness, KeySourceHarnessFactory } from './key-source-contract.js';
 export { describeKeySourceContract } from './key-source-contract.js';
 export { ManualClock } from './manual-clock.js';
+export type { NodeStoreFactory } from './node-store-contract.js';
+export { describeNodeStoreContract } from './node-store-contract.js';
 export type { Delivery, PresenceScenario, ScenarioTracker, Session } from './presence-scenarios.js';
 export {
   expectedTransitions,
