@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, request as httpRequest, IncomingMessage } from 'node:http';
+import type { Agent as HttpsAgent } from 'node:https';
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
@@ -16,6 +16,7 @@ import {
 } from '@herald/domain';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { nodeHttp, nodeHttps } from '../node-http.js';
 import { regionOf } from './management-endpoint.js';
 import { SigV4PostSigner } from './sigv4-post-signer.js';
 
@@ -77,10 +78,9 @@ class ApiGatewayConnectionGateway implements ConnectionGateway {
     this.basePath = endpoint.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 5000;
     this.signer = new SigV4PostSigner({ region, credentials });
-    this.agent = secure
-      ? new HttpsAgent({ keepAlive: true, maxSockets })
-      : new HttpAgent({ keepAlive: true, maxSockets });
-    this.send = secure ? (httpsRequest as typeof httpRequest) : httpRequest;
+    const http = secure ? nodeHttps() : nodeHttp();
+    this.agent = new http.Agent({ keepAlive: true, maxSockets });
+    this.send = http.request as typeof httpRequest;
     this.client = new ApiGatewayManagementApiClient({
       endpoint: options.endpoint,
       region,

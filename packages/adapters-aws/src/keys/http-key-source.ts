@@ -1,5 +1,4 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest, type RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import {
   ConfigurationError,
   isLoopback,
@@ -9,6 +8,7 @@ import {
   keySetFromJwks,
   keySetFromX509Map,
 } from '@herald/domain';
+import { nodeHttp, nodeHttps } from '../node-http.js';
 
 interface HttpKeySourceOptions {
   /** Where the issuer publishes its keys, over HTTPS. */
@@ -149,7 +149,7 @@ class HttpKeySource implements KeySource {
             cause === undefined ? undefined : { cause },
           ),
         );
-      const request = this.url.protocol === 'http:' ? httpRequest : httpsRequest;
+      const request = this.url.protocol === 'http:' ? nodeHttp().request : nodeHttps().request;
       const req = request(this.url, requestOptions, (response) => {
         if (response.statusCode !== 200) {
           response.resume();

@@ -1,4 +1,5 @@
 import {
+  type BroadcastShard,
   ConfigurationError,
   type ConnectionGateway,
   ConnectionRegistry,
@@ -253,6 +254,44 @@ describe('NotificationFanout', () => {
     expect(runs).toBeGreaterThan(4);
     expect(ids.map((id) => gateway.received(id).length)).toEqual(ids.map(() => 1));
   });
+
+  it('streams a shard across pages: a slow post does not hold the next page back', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1), { autoAdvance: true });
+    const registry = new ConnectionRegistry(new InMemoryConnectionStore(clock), clock);
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      ids.push(`c${i}`);
+      await registry.connect(`c${i}`, { userId: `u${i}`, channels: [], claims: {} });
+    }
+    // The first post answers only once every other target has been posted:
+    // a fanout that finishes a page before it starts the next never gets there.
+    const posted: string[] = [];
+    let release: (outcome: 'delivered') => void = () => undefined;
+    const held = new Promise<'delivered'>((resolve) => {
+      release = resolve;
+    });
+    const gateway: ConnectionGateway = {
+      post: (connectionId) => {
+        posted.push(connectionId);
+        if (posted.length === ids.length) release('delivered');
+        return posted.length === 1 ? held : 'delivered';
+      },
+      disconnect: async () => 'gone',
+      get: async () => undefined,
+    };
+    const fanout = new NotificationFanout(registry, gateway, clock, {
+      concurrency: 2,
+      pageSize: 2,
+      broadcastShards: 1,
+    });
+    const [shard] = fanout.broadcastShards();
+
+    const report = await fanout.deliverShard(request({}), shard as BroadcastShard);
+
+    expect([...posted].sort()).toEqual(ids);
+    expect(report).toMatchObject({ targeted: 7, delivered: 7, unstarted: 0 });
+    expect(report.carry.shards).toEqual([]);
+  }, 5000);
 
   it('refuses an oversized payload before any post', async () => {
     const { fanout, connect, gateway } = setup();

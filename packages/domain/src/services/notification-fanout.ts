@@ -296,25 +296,33 @@ class NotificationFanout {
   ): Promise<DeliveryReport> {
     const report = new ReportBuilder();
     const keep = exclusionFilter(request);
-    if (resume.connections !== undefined && resume.connections.length > 0) {
-      await this.postAll(resume.connections, payload, deadlines, report);
-    }
     const list = (cursor: string | undefined) =>
       this.registry.listAll(shard, this.pageOptions(cursor));
+    let first = resume.connections !== undefined && resume.connections.length > 0;
     let cursor = resume.cursor;
+    let pages = 0;
+    let finished = false;
     let pending: Promise<Page<ConnectionRecord>> | undefined;
-    for (let pages = 0; ; pages++) {
-      if (pages >= maxPages || this.pastDeadline(deadlines)) {
-        report.shards.push(cursor === undefined ? { shard } : { shard, cursor });
-        break;
+    // The given connections, then page after page: the lanes take the next
+    // page as soon as this one's last target is taken, so they never wait
+    // at a page boundary. A page is handed out only before maxPages and the
+    // deadline; the listing resumes after the last page handed out.
+    const batches = async (): Promise<readonly string[] | undefined> => {
+      if (first) {
+        first = false;
+        return resume.connections;
       }
+      if (finished || pages >= maxPages || this.pastDeadline(deadlines)) return undefined;
       const page = await (pending ?? list(cursor));
+      pages++;
       // Read the next page while this one is posted, when this run will post it.
-      pending = page.cursor !== undefined && pages + 1 < maxPages ? list(page.cursor) : undefined;
-      await this.postAll(idsOf(page.items, keep), payload, deadlines, report);
-      if (page.cursor === undefined) break;
-      cursor = page.cursor;
-    }
+      pending = page.cursor !== undefined && pages < maxPages ? list(page.cursor) : undefined;
+      if (page.cursor === undefined) finished = true;
+      else cursor = page.cursor;
+      return idsOf(page.items, keep);
+    };
+    await this.postStream(batches, payload, deadlines, report);
+    if (!finished) report.shards.push(cursor === undefined ? { shard } : { shard, cursor });
     // A prefetched page that this run will not post is dropped; its promise must not reject unseen.
     pending?.catch(() => undefined);
     return report.build();
@@ -368,30 +376,77 @@ class NotificationFanout {
     return cursor === undefined ? { limit: this.pageSize } : { limit: this.pageSize, cursor };
   }
 
-  /**
-   * Posts to every id with at most `concurrency` posts in flight. A gateway
-   * that answers synchronously is handled inline, so a lane runs as a plain
-   * loop; only throttling, gone connections and asynchronous answers await.
-   * Once the deadline has passed no post starts: the rest are unstarted.
-   */
-  private async postAll(
+  /** Posts to every id of one list; see `postStream`. */
+  private postAll(
     connectionIds: readonly string[],
     payload: Uint8Array,
     deadlines: Deadlines,
     report: ReportBuilder,
   ): Promise<void> {
-    report.targeted += connectionIds.length;
+    let given = false;
+    const once = async () => {
+      if (given) return undefined;
+      given = true;
+      return connectionIds;
+    };
+    return this.postStream(once, payload, deadlines, report, connectionIds.length);
+  }
+
+  /**
+   * Posts to every id that `batches` yields (until it yields `undefined`),
+   * with at most `concurrency` posts in flight. The lanes share one stream:
+   * a lane that takes the last id of a batch asks for the next one, and the
+   * others join it, so no lane waits for the slowest post of a batch. A
+   * gateway that answers synchronously is handled inline, so a lane runs as
+   * a plain loop; only throttling, gone connections and asynchronous answers
+   * await. Once the deadline has passed no post starts: the rest of the
+   * batch is unstarted, and no batch is asked for. A batch that fails to
+   * come stops the lanes, and its error is thrown once they have stopped.
+   */
+  private async postStream(
+    batches: () => Promise<readonly string[] | undefined>,
+    payload: Uint8Array,
+    deadlines: Deadlines,
+    report: ReportBuilder,
+    expected = Number.POSITIVE_INFINITY,
+  ): Promise<void> {
+    let batch: readonly string[] = [];
     let next = 0;
+    let ended = false;
+    let refill: Promise<void> | undefined;
+    let listingError: { readonly error: unknown } | undefined;
     let configurationError: ConfigurationError | undefined;
-    const lane = async (): Promise<void> => {
-      while (next < connectionIds.length) {
-        if (this.pastDeadline(deadlines)) {
-          for (; next < connectionIds.length; next++) {
-            report.unstarted.push(connectionIds[next] as string);
+    const more = (): Promise<void> => {
+      refill ??= batches().then(
+        (ids) => {
+          refill = undefined;
+          if (ids === undefined) ended = true;
+          else {
+            batch = ids;
+            next = 0;
+            report.targeted += ids.length;
           }
+        },
+        (error: unknown) => {
+          refill = undefined;
+          ended = true;
+          listingError = { error };
+        },
+      );
+      return refill;
+    };
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        while (next >= batch.length) {
+          if (ended) return;
+          await more();
+        }
+        if (this.pastDeadline(deadlines)) {
+          for (; next < batch.length; next++) report.unstarted.push(batch[next] as string);
+          ended = true;
           return;
         }
-        const connectionId = connectionIds[next++] as string;
+        const connectionId = batch[next++] as string;
         if (configurationError !== undefined) {
           report.fail(connectionId, configurationError.code);
           continue;
@@ -406,8 +461,10 @@ class NotificationFanout {
         }
       }
     };
-    const lanes = Math.max(1, Math.min(this.concurrency, connectionIds.length));
+    await more();
+    const lanes = Math.max(1, Math.min(this.concurrency, expected));
     await Promise.all(Array.from({ length: lanes }, lane));
+    if (listingError !== undefined) throw listingError.error;
     if (configurationError !== undefined) throw configurationError;
   }
 

@@ -1,77 +1,46 @@
 import 'reflect-metadata';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { tokenVerifierOptions } from '@herald/adapters-aws/wiring/keys';
-import {
-  type Clock,
-  type ConnectionGateway,
+import type {
   ConnectionRegistry,
-  type ConnectionStore,
-  type EventPublisher,
-  type KeySource,
+  EventPublisher,
   NotificationFanout,
-  type PresenceStore,
   PresenceTracker,
-  type ShardQueue,
+  ShardQueue,
   TokenVerifier,
 } from '@herald/domain';
 import { Container } from 'inversify';
-import { type LambdaConfig, requireSetting } from '../config.js';
+import type { LambdaConfig } from '../config.js';
+import type { AdapterBinder, GatewayFor } from './adapter-binder.js';
+import { bindNotificationFanout, bindPresenceTracker, bindTokenVerifier } from './bind-services.js';
 import { TOKENS } from './tokens.js';
 
-/** Binds the ports: AWS adapters in Lambda, memory adapters in tests. */
-type AdapterBinder = (container: Container, config: LambdaConfig) => void;
-
-type GatewayFor = (endpoint: string) => ConnectionGateway;
-
 /**
- * The composition root: the only place that knows which adapter serves which
- * port. Services are plain domain classes built by `toResolvedValue`
- * factories, so the domain carries no decorators. Everything is a singleton,
+ * A container with the configuration and the logger, and what `bind` adds:
+ * the adapters and services an entry names. Everything is a singleton,
  * resolved once per Lambda container at init.
  */
-const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Container => {
+const composeContainer = (config: LambdaConfig, bind: AdapterBinder): Container => {
   const container = new Container({ defaultScope: 'Singleton' });
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(new Logger({ serviceName: 'herald' }));
-  bindAdapters(container, config);
-  container
-    .bind(TOKENS.TokenVerifier)
-    .toResolvedValue(
-      (keys: KeySource, clock: Clock) =>
-        new TokenVerifier(keys, clock, tokenVerifierOptions(config)),
-      [TOKENS.KeySource, TOKENS.Clock],
-    );
-  container.bind(TOKENS.ConnectionRegistry).toResolvedValue(
-    (store: ConnectionStore, clock: Clock) =>
-      new ConnectionRegistry(store, clock, {
-        idleTimeoutMs: config.idleTimeoutMs,
-        maxConnectionAgeMs: config.maxConnectionAgeMs,
-      }),
-    [TOKENS.ConnectionStore, TOKENS.Clock],
-  );
-  container.bind(TOKENS.PresenceTracker).toResolvedValue(
-    (store: PresenceStore, publisher: EventPublisher, clock: Clock) =>
-      new PresenceTracker(store, publisher, clock, {
-        maxConnectionAgeMs: config.maxConnectionAgeMs,
-        outboxLeaseMs: config.presenceOutboxLeaseMs,
-      }),
-    [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock],
-  );
-  container.bind(TOKENS.NotificationFanout).toResolvedValue(
-    (registry: ConnectionRegistry, gatewayFor: GatewayFor, clock: Clock) =>
-      new NotificationFanout(
-        registry,
-        gatewayFor(requireSetting(config, 'managementEndpoint')),
-        clock,
-        {
-          broadcastShards: config.broadcastShards,
-          concurrency: config.fanoutConcurrency,
-        },
-      ),
-    [TOKENS.ConnectionRegistry, TOKENS.GatewayFor, TOKENS.Clock],
-  );
+  bind(container, config);
   return container;
 };
+
+/**
+ * The composition root with every domain service: the only place that knows
+ * which adapter serves which port. Services are plain domain classes built by
+ * `toResolvedValue` factories (bind-services.ts), so the domain carries no
+ * decorators. For tests and the local API Gateway; a Lambda entry composes
+ * only what its handler uses.
+ */
+const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Container =>
+  composeContainer(config, (container, config) => {
+    bindAdapters(container, config);
+    bindTokenVerifier(container, config);
+    bindPresenceTracker(container, config);
+    bindNotificationFanout(container, config);
+  });
 
 /** What the handlers are built from; each handler takes only what it uses. */
 interface Services {
@@ -100,4 +69,4 @@ const servicesOf = (container: Container): Services => ({
 });
 
 export type { AdapterBinder, GatewayFor, Services };
-export { createContainer, servicesOf };
+export { composeContainer, createContainer, servicesOf };

@@ -1,13 +1,13 @@
 import { loadConfig } from '../config.js';
 import type { AdapterBinder } from './container.js';
-import { createContainer, type Services, servicesOf } from './container.js';
+import { composeContainer, type Services, servicesOf } from './container.js';
 
 /**
  * This Lambda container's services: configuration validated and the container
  * built once, when the entry module is imported (init), with the adapter
- * groups the entry names.
+ * groups and the services the entry names.
  */
 const lambdaServices = (bindAdapters: AdapterBinder): Services =>
-  servicesOf(createContainer(loadConfig(process.env), bindAdapters));
+  servicesOf(composeContainer(loadConfig(process.env), bindAdapters));
 
 export { lambdaServices };

@@ -1,11 +1,14 @@
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindGateways } from '../composition/bind-gateways.js';
 import { bindOutputs } from '../composition/bind-outputs.js';
+import { bindConnectionRegistry } from '../composition/bind-services.js';
 import { bindClock, binders } from '../composition/binders.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeClientActionHandler } from '../handlers/client-actions.js';
 
-const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutputs, bindGateways));
+const services = lambdaServices(
+  binders(bindClock, bindDynamoDbStores, bindOutputs, bindGateways, bindConnectionRegistry),
+);
 
 /** The ping, send, publish, subscribe, unsubscribe and $default routes. */
 const handler = makeClientActionHandler({

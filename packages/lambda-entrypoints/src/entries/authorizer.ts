@@ -1,9 +1,10 @@
 import { bindKeySource } from '../composition/bind-keys.js';
+import { bindTokenVerifier } from '../composition/bind-services.js';
 import { bindClock, binders } from '../composition/binders.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeAuthorizerHandler } from '../handlers/authorizer.js';
 
-const services = lambdaServices(binders(bindClock, bindKeySource));
+const services = lambdaServices(binders(bindClock, bindKeySource, bindTokenVerifier));
 
 /** $connect REQUEST authorizer. */
 const handler = makeAuthorizerHandler({ verifier: services.verifier(), logger: services.logger });

@@ -1,9 +1,10 @@
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
+import { bindConnectionRegistry } from '../composition/bind-services.js';
 import { bindClock, binders } from '../composition/binders.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeConnectHandler } from '../handlers/connection-lifecycle.js';
 
-const services = lambdaServices(binders(bindClock, bindDynamoDbStores));
+const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindConnectionRegistry));
 
 /** $connect route. */
 const handler = makeConnectHandler({ registry: services.registry(), logger: services.logger });

@@ -1,12 +1,13 @@
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindGateways } from '../composition/bind-gateways.js';
+import { bindNotificationFanout } from '../composition/bind-services.js';
 import { bindShardQueue } from '../composition/bind-shard-queue.js';
 import { bindClock, binders } from '../composition/binders.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeTopicNotificationsHandler } from '../handlers/notifications.js';
 
 const services = lambdaServices(
-  binders(bindClock, bindDynamoDbStores, bindGateways, bindShardQueue),
+  binders(bindClock, bindDynamoDbStores, bindGateways, bindShardQueue, bindNotificationFanout),
 );
 
 /** The input topic's subscriber. */

@@ -1,11 +1,14 @@
 import { retryAfterSeconds } from '@herald/adapters-aws/wiring/dynamodb';
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindOutputs } from '../composition/bind-outputs.js';
+import { bindPresenceTracker } from '../composition/bind-services.js';
 import { bindClock, binders } from '../composition/binders.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makePresenceQueryHandler } from '../handlers/presence.js';
 
-const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutputs));
+const services = lambdaServices(
+  binders(bindClock, bindDynamoDbStores, bindOutputs, bindPresenceTracker),
+);
 
 /** GET /presence on the HTTP API. */
 const handler = makePresenceQueryHandler({

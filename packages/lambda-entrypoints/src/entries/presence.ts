@@ -1,10 +1,13 @@
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindOutputs } from '../composition/bind-outputs.js';
+import { bindPresenceTracker } from '../composition/bind-services.js';
 import { bindClock, binders } from '../composition/binders.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makePresenceHandler } from '../handlers/presence.js';
 
-const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutputs));
+const services = lambdaServices(
+  binders(bindClock, bindDynamoDbStores, bindOutputs, bindPresenceTracker),
+);
 
 /** The connections table's stream consumer. */
 const handler = makePresenceHandler({

@@ -1,0 +1,75 @@
+import { tokenVerifierOptions } from '@herald/adapters-aws/wiring/keys';
+import {
+  type Clock,
+  ConnectionRegistry,
+  type ConnectionStore,
+  type EventPublisher,
+  type KeySource,
+  NotificationFanout,
+  type PresenceStore,
+  PresenceTracker,
+  TokenVerifier,
+} from '@herald/domain';
+import type { Container } from 'inversify';
+import { type LambdaConfig, requireSetting } from '../config.js';
+import type { AdapterBinder, GatewayFor } from './adapter-binder.js';
+import { TOKENS } from './tokens.js';
+
+// The domain services, one binder each. An entry names the ones its handler
+// uses, so its bundle carries only those (the authorizer alone carries jose;
+// only the notification handlers carry the fanout).
+
+/** The token verifier, on the key source. */
+const bindTokenVerifier: AdapterBinder = (container: Container, config: LambdaConfig) => {
+  container
+    .bind(TOKENS.TokenVerifier)
+    .toResolvedValue(
+      (keys: KeySource, clock: Clock) =>
+        new TokenVerifier(keys, clock, tokenVerifierOptions(config)),
+      [TOKENS.KeySource, TOKENS.Clock],
+    );
+};
+
+/** The connection registry, on the connection store. */
+const bindConnectionRegistry: AdapterBinder = (container: Container, config: LambdaConfig) => {
+  container.bind(TOKENS.ConnectionRegistry).toResolvedValue(
+    (store: ConnectionStore, clock: Clock) =>
+      new ConnectionRegistry(store, clock, {
+        idleTimeoutMs: config.idleTimeoutMs,
+        maxConnectionAgeMs: config.maxConnectionAgeMs,
+      }),
+    [TOKENS.ConnectionStore, TOKENS.Clock],
+  );
+};
+
+/** The presence tracker, on the presence store and the event publisher. */
+const bindPresenceTracker: AdapterBinder = (container: Container, config: LambdaConfig) => {
+  container.bind(TOKENS.PresenceTracker).toResolvedValue(
+    (store: PresenceStore, publisher: EventPublisher, clock: Clock) =>
+      new PresenceTracker(store, publisher, clock, {
+        maxConnectionAgeMs: config.maxConnectionAgeMs,
+        outboxLeaseMs: config.presenceOutboxLeaseMs,
+      }),
+    [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock],
+  );
+};
+
+/** The notification fanout, on the registry (bound with it) and the management endpoint's gateway. */
+const bindNotificationFanout: AdapterBinder = (container: Container, config: LambdaConfig) => {
+  bindConnectionRegistry(container, config);
+  container.bind(TOKENS.NotificationFanout).toResolvedValue(
+    (registry: ConnectionRegistry, gatewayFor: GatewayFor, clock: Clock) =>
+      new NotificationFanout(
+        registry,
+        gatewayFor(requireSetting(config, 'managementEndpoint')),
+        clock,
+        {
+          broadcastShards: config.broadcastShards,
+          concurrency: config.fanoutConcurrency,
+        },
+      ),
+    [TOKENS.ConnectionRegistry, TOKENS.GatewayFor, TOKENS.Clock],
+  );
+};
+
+export { bindConnectionRegistry, bindNotificationFanout, bindPresenceTracker, bindTokenVerifier };

@@ -1,0 +1,26 @@
+// What each benchmark hands to the root `pnpm bench` (scripts/bench/run-all.ts):
+// one line of JSON per goal, appended to the file its `--results FILE`
+// option names. Run on its own, a benchmark only prints its table.
+import { appendFileSync } from 'node:fs';
+
+interface BenchResult {
+  /** What is measured, as the goals table names it. */
+  readonly measure: string;
+  /** What it is measured against, in the same run. */
+  readonly baseline: string;
+  /** Subject / baseline, one per interleaved round. */
+  readonly ratios: readonly number[];
+  /** The goal, as people read it (`<= 1.3`). */
+  readonly goal: string;
+  readonly met: boolean;
+  /** Why it could not run, when it could not. */
+  readonly skipped?: string;
+}
+
+const writeBenchResult = (file: string | undefined, results: readonly BenchResult[]): void => {
+  if (file === undefined || file === '') return;
+  appendFileSync(file, results.map((result) => `${JSON.stringify(result)}\n`).join(''));
+};
+
+export type { BenchResult };
+export { writeBenchResult };
