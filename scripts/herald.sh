@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Herald's developer entry point: installs what the repo needs, then runs one task.
 #   bash scripts/herald.sh test    install, then lint, dependency rules, typecheck and every test
-#   bash scripts/herald.sh start   install, build, then start the embedded server (no configuration)
+#   bash scripts/herald.sh start   install, build the server, then start it (no configuration)
 #   bash scripts/herald.sh install install only
 # Node.js >= 22.12 is used from the system when present; otherwise Node 24 is
 # installed from the npm registry into .tools/ (git-ignored). pnpm comes the same way.
@@ -50,7 +50,8 @@ case "$task" in
     shift
     # `start -- --port 9000`: the `--` separates the task from the server's flags; it is not one of them.
     if [ "${1:-}" = "--" ]; then shift; fi
-    pnpm run build >&2
+    # Only the server and the packages it depends on: no Lambda bundles, no CDK.
+    pnpm exec turbo run build --filter=@herald/server... >&2
     exec node packages/server/dist/cli.js "$@"
     ;;
   -h|--help|"")

@@ -265,6 +265,14 @@ const wireError = (error: unknown): WireError => {
 /** A WebSocket error frame: `{"type":"error", …wireError}`. */
 const errorFrame = (error: unknown) => ({ type: 'error' as const, ...wireError(error) });
 
+/**
+ * Seconds a caller told `store_unavailable` should wait before trying again
+ * (`Retry-After`): about one store call's whole bound (its attempts, each
+ * with its deadline), at least 1.
+ */
+const storeRetryAfterSeconds = (timeoutMs: number, retries: number): number =>
+  Math.max(1, Math.ceil((timeoutMs * (retries + 1)) / 1000));
+
 export type { TokenDenialReason, WireError };
 export {
   ChannelNotAllowedError,
@@ -281,6 +289,7 @@ export {
   PayloadTooLargeError,
   RateLimitedError,
   StoreUnavailableError,
+  storeRetryAfterSeconds,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   UnauthorizedError,

@@ -14,6 +14,7 @@ export {
   PayloadTooLargeError,
   RateLimitedError,
   StoreUnavailableError,
+  storeRetryAfterSeconds,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   UnauthorizedError,

@@ -7,7 +7,7 @@ import type {
   WebSocketStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
@@ -75,7 +75,7 @@ class HeraldNotifications extends Construct {
   readonly outputTopic: Topic;
   readonly outputQueue: Queue;
   readonly presenceApi: HttpApi;
-  readonly functions: Readonly<Record<string, NodejsFunction>>;
+  readonly functions: Readonly<Record<string, LambdaFunction>>;
   /** `wss://…/{stage}` (or the custom domain). */
   readonly webSocketUrl: string;
   /** The management API endpoint the handlers post to. */

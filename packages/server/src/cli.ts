@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 import { Logger } from '@aws-lambda-powertools/logger';
-import { retryAfterSeconds } from '@herald/adapters-aws/wiring/dynamodb';
+import { SystemClock } from '@herald/adapters-node';
 import {
-  keySourceChoice,
-  keySourceFor,
-  tokenVerifierOptions,
-} from '@herald/adapters-aws/wiring/keys';
-import { StaticKeySource, SystemClock } from '@herald/adapters-node';
-import { ConfigurationError, type EventPublisher, TokenVerifier } from '@herald/domain';
-import { SETTINGS } from '@herald/settings';
-import { awsAdapters } from './aws-wiring.js';
+  ConfigurationError,
+  type EventPublisher,
+  type KeySource,
+  storeRetryAfterSeconds,
+  TokenVerifier,
+} from '@herald/domain';
+import { keySourceChoice, SETTINGS, tokenVerifierOptions } from '@herald/settings';
+import { loadAwsAdapters, loadKeySource } from './aws-loading.js';
+import type { AwsAdapters } from './aws-wiring.js';
 import type { ClusterOptions } from './cluster/cluster-node.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';
@@ -33,7 +34,7 @@ const fail = (message: string): never => {
  */
 const clusterSettings = async (
   config: ServerConfig,
-  aws: ReturnType<typeof awsAdapters>,
+  aws: AwsAdapters,
   accessKeys: readonly SigV4AccessKey[] | undefined,
   clock: SystemClock,
 ): Promise<ClusterOptions | undefined> => {
@@ -100,25 +101,22 @@ const main = async (): Promise<void> => {
   const logger = new Logger({ serviceName: 'herald', logLevel: config.logLevel });
   installProcessGuards(logger);
   const clock = new SystemClock();
-  const verifier = new TokenVerifier(
-    keySourceFor(keys ?? { kind: 'secret', secret: dev.jwtSecret }, StaticKeySource),
-    clock,
-    tokenVerifierOptions(config),
-  );
   const storeBacklog = new StoreBacklog({
     maxInFlight: config.storeMaxBacklog,
-    retryAfterSeconds: retryAfterSeconds(config.storeTimeoutMs, config.storeRetries),
+    retryAfterSeconds: storeRetryAfterSeconds(config.storeTimeoutMs, config.storeRetries),
     logger,
   });
+  let keySource: KeySource;
   let managementAccessKeys: SigV4AccessKey[] | undefined;
-  let aws: ReturnType<typeof awsAdapters>;
+  let aws: AwsAdapters;
   try {
+    keySource = await loadKeySource(keys ?? { kind: 'secret', secret: dev.jwtSecret });
     const { flag, env } = SETTINGS.managementAccessKeys;
     managementAccessKeys =
       config.managementAccessKeys === undefined
         ? undefined
         : parseSigV4AccessKeys(`--${flag} / ${env}`, config.managementAccessKeys);
-    aws = awsAdapters(config, clock, {
+    aws = await loadAwsAdapters(config, clock, {
       onRejected: (messageId, receiveCount, error) =>
         logger.error("notification request rejected; it stays for the queue's DLQ", {
           messageId,
@@ -134,6 +132,7 @@ const main = async (): Promise<void> => {
   } catch (error) {
     return fail(error instanceof ConfigurationError ? error.message : String(error));
   }
+  const verifier = new TokenVerifier(keySource, clock, tokenVerifierOptions(config));
   const outputs: EventPublisher[] = aws.output === undefined ? [] : [aws.output];
   if (config.webhookUrl !== undefined) {
     outputs.push(

@@ -23,3 +23,5 @@ export type {
 } from './settings.js';
 export { LAMBDA_HANDLERS, lambdaSettingNames, namesReadBy, SETTINGS } from './settings.js';
 export { shownValue } from './shown-value.js';
+export type { KeySettings, KeySourceChoice, TokenSettings } from './token-settings.js';
+export { keySourceChoice, tokenVerifierOptions } from './token-settings.js';

@@ -1,6 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StoreUnavailableError } from '@herald/domain';
+import { StoreUnavailableError, storeRetryAfterSeconds } from '@herald/domain';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpHandlerOptions } from '@smithy/types';
 
@@ -180,14 +180,11 @@ const dynamoDbDocumentClient = (options: DynamoDbClientOptions = {}): DynamoDBDo
   });
 };
 
-/**
- * Seconds a caller told `store_unavailable` should wait before trying again
- * (`Retry-After`): about one store call's bound, at least 1.
- */
+/** `Retry-After` for `store_unavailable` under these bounds (defaults when not given). */
 const retryAfterSeconds = (
   timeoutMs: number = DEFAULT_STORE_TIMEOUT_MS,
   retries: number = DEFAULT_STORE_RETRIES,
-): number => Math.max(1, Math.ceil((timeoutMs * (retries + 1)) / 1000));
+): number => storeRetryAfterSeconds(timeoutMs, retries);
 
 export type { DynamoDbClientOptions, StoreCallFailure, StoreCallObserver };
 export {

@@ -1,7 +1,7 @@
 import type { KeySource } from '@herald/domain';
+import type { KeySourceChoice } from '@herald/settings';
 import { HttpKeySource } from '../keys/http-key-source.js';
 import { StoredSecretKeySource } from '../keys/stored-secret-key-source.js';
-import type { KeySourceChoice } from './token-settings.js';
 
 /**
  * The key sources that are not AWS adapters, given by the composition root

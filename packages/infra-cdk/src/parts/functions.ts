@@ -1,11 +1,10 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { CONNECTIONS_USER_INDEX, PRESENCE_EXPIRY_INDEX } from '@herald/adapters-aws/dynamodb';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { Code, Function as LambdaFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULTS } from '../defaults.js';
@@ -27,29 +26,40 @@ interface HeraldFunctionsProps {
   readonly logRetention?: RetentionDays;
 }
 
-/** The Lambda entry files, as @herald/lambda-entrypoints ships them. */
-const entriesPackage = dirname(
-  createRequire(import.meta.url).resolve('@herald/lambda-entrypoints/package.json'),
-);
-const repositoryRoot = join(entriesPackage, '..', '..');
+/**
+ * The prebuilt bundle of one handler, `dist/lambda/{name}/index.mjs` in this
+ * package (copied there from @herald/lambda-entrypoints by the build), found
+ * relative to this file: `src/parts/` and `dist/parts/` are both two levels
+ * below the package root. Nothing is bundled at synth time, so a user's app
+ * needs neither esbuild nor Docker.
+ */
+const bundleDirectory = (entry: string): string => {
+  const directory = fileURLToPath(new URL(`../../dist/lambda/${entry}/`, import.meta.url));
+  if (!existsSync(`${directory}index.mjs`)) {
+    throw new Error(
+      `Herald's Lambda bundle "${entry}" is missing at ${directory}: build @herald/infra-cdk first (pnpm --filter @herald/infra-cdk build)`,
+    );
+  }
+  return directory;
+};
 
 /**
- * Herald's seven Lambda handlers, bundled from @herald/lambda-entrypoints
- * with esbuild (no Docker). Each has its own log group and its own role,
+ * Herald's seven Lambda handlers, deployed as assets from the bundles this
+ * package ships prebuilt. Each has its own log group and its own role,
  * allowed only what that handler does: its table actions, its event source,
  * the token secret for the authorizer. Grants on other parts' resources (the
  * stage, the topics and queues) are made by those parts.
  */
 class HeraldFunctions {
-  public readonly authorizer: NodejsFunction;
-  public readonly connect: NodejsFunction;
-  public readonly disconnect: NodejsFunction;
-  public readonly actions: NodejsFunction;
-  public readonly notifications: NodejsFunction;
-  public readonly presence: NodejsFunction;
-  public readonly presenceQuery: NodejsFunction;
+  public readonly authorizer: LambdaFunction;
+  public readonly connect: LambdaFunction;
+  public readonly disconnect: LambdaFunction;
+  public readonly actions: LambdaFunction;
+  public readonly notifications: LambdaFunction;
+  public readonly presence: LambdaFunction;
+  public readonly presenceQuery: LambdaFunction;
   /** Every handler by name, in the order above. */
-  public readonly all: Readonly<Record<HandlerName, NodejsFunction>>;
+  public readonly all: Readonly<Record<HandlerName, LambdaFunction>>;
 
   constructor(scope: Construct, props: HeraldFunctionsProps) {
     const { jwt, tables, messaging } = props;
@@ -85,9 +95,9 @@ class HeraldFunctions {
           resources: [logGroup.logGroupArn],
         }),
       );
-      return new NodejsFunction(scope, name, {
-        entry: join(entriesPackage, 'src', 'entries', `${entry}.ts`),
-        handler: 'handler',
+      return new LambdaFunction(scope, name, {
+        code: Code.fromAsset(bundleDirectory(entry)),
+        handler: 'index.handler',
         runtime: DEFAULTS.runtime,
         architecture: DEFAULTS.architecture,
         memorySize: sizing.memorySize,
@@ -95,20 +105,6 @@ class HeraldFunctions {
         environment,
         logGroup,
         role,
-        projectRoot: repositoryRoot,
-        depsLockFilePath: join(repositoryRoot, 'pnpm-lock.yaml'),
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node24',
-          minify: true,
-          sourceMap: true,
-          mainFields: ['module', 'main'],
-          externalModules: [],
-          forceDockerBundling: false,
-          esbuildArgs: { '--conditions': '@herald/source' },
-          banner:
-            "import { createRequire as __herald_createRequire } from 'node:module'; const require = __herald_createRequire(import.meta.url);",
-        },
       });
     };
     const small = { memorySize: 256, timeoutSeconds: 10 };
