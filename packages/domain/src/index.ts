@@ -84,6 +84,11 @@ export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
 export type {
+  DeliveryOutcome,
+  MetricsRecorder,
+  NotificationOutcome,
+} from './ports/metrics-recorder.js';
+export type {
   OutboxEntry,
   PresenceRecord,
   PresenceSnapshot,
@@ -106,6 +111,13 @@ export type {
   ConnectionRegistryOptions,
 } from './services/connection-registry.js';
 export { ConnectionRegistry, presenceRefreshDue } from './services/connection-registry.js';
+export {
+  DELIVERY_OUTCOMES,
+  meteredStore,
+  NO_METRICS,
+  notificationOutcomeOf,
+  recordDelivery,
+} from './services/metering.js';
 export type {
   CarriedTargets,
   DeliverOptions,

@@ -7,6 +7,8 @@ import {
   type Clock,
   type ConnectionRegistry,
   errorFrame,
+  type MetricsRecorder,
+  NO_METRICS,
   type Principal,
   parseClientFrame,
   RateLimitedError,
@@ -36,6 +38,8 @@ interface WebSocketEndpointOptions {
   readonly caps: ConnectionCaps;
   /** An upgrade not admitted or refused within this time is answered 408 and closed. */
   readonly handshakeTimeoutMs: number;
+  /** Told of connections, refused upgrades and frames in. @default NO_METRICS */
+  readonly metrics?: MetricsRecorder;
   readonly logger: Logger;
 }
 
@@ -92,6 +96,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   const ratePerMs = options.rateLimitPerSecond / 1000;
   const burst = Math.max(1, 2 * options.rateLimitPerSecond);
   const { caps, handshakeTimeoutMs } = options;
+  const metrics = options.metrics ?? NO_METRICS;
   const completeUpgrade = createUpgrader();
   let closing = false;
   let failures = 0;
@@ -99,7 +104,13 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   const refuseCap = (socket: Duplex, cap: CapExceeded): void => {
     const refusal = CAP_REFUSALS[cap];
     log.warn('connection refused', { reason: `cap_${cap}` });
+    metrics.upgradeRefused(`cap_${cap}`);
     rejectUpgrade(socket, refusal.status, refusal.text, refusal.message);
+  };
+
+  const refuse = (socket: Duplex, reason: string, status: number, text: string): void => {
+    metrics.upgradeRefused(reason);
+    rejectUpgrade(socket, status, text);
   };
 
   /**
@@ -108,20 +119,20 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
    * closed it: a refusal, a failed handshake, or the WebSocket's end.
    */
   const admit = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
-    if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (closing) return refuse(socket, 'shutting_down', 503, 'Service Unavailable');
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/' && url.pathname !== `/${stage}`)
-      return rejectUpgrade(socket, 404, 'Not Found');
+      return refuse(socket, 'not_found', 404, 'Not Found');
     const address = request.socket.remoteAddress ?? 'unknown';
     const overAddress = caps.admitAddress(address);
     if (overAddress !== undefined) return refuseCap(socket, overAddress);
     socket.once('close', () => caps.releaseAddress(address));
     const presented = presentedTokenOf(request, url);
-    if (presented.token === undefined) return rejectUpgrade(socket, 401, 'Unauthorized');
+    if (presented.token === undefined) return refuse(socket, 'unauthorized', 401, 'Unauthorized');
     const verdict = await verifier.verify(presented.token);
     if (!verdict.ok) {
       log.info('connection refused', { reason: verdict.error.code, carrier: presented.carrier });
-      return rejectUpgrade(socket, 403, 'Forbidden');
+      return refuse(socket, verdict.error.code, 403, 'Forbidden');
     }
     if (socket.destroyed) return;
     const { userId } = verdict.value;
@@ -149,6 +160,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       userAgent: request.headers['user-agent'],
     };
     gateway.add(live);
+    metrics.connectionOpened();
     live.queue = registry.connect(live.connectionId, principal).then(
       () => undefined,
       (error) => {
@@ -215,6 +227,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   const onFrame = (live: LiveConnection, data: RawData, isBinary: boolean): void => {
     const now = clock.now();
     live.lastActiveAt = now;
+    metrics.frameIn();
     if (!takeToken(live, now)) {
       const last = live.rateLimitedAt;
       if (last === undefined || now - last >= RATE_LIMITED_REPLY_EVERY_MS) {
@@ -235,6 +248,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   /** Runs after the frames already queued, so `close()` can wait for it through `live.queue`. */
   const onClose = (live: LiveConnection): void => {
     gateway.remove(live.connectionId);
+    metrics.connectionClosed();
     live.queue = live.queue
       .then(() => registry.disconnect(live.connectionId))
       .then(
@@ -276,6 +290,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       // An upgrade still being admitted (a slow key fetch) when this passes is
       // answered 408 and closed; ws bounds the handshake once it is admitted.
       const timer = setTimeout(() => {
+        metrics.upgradeRefused('handshake_timeout');
         rejectUpgrade(socket, 408, 'Request Timeout', 'the WebSocket handshake took too long');
         setTimeout(() => socket.destroy(), 1000).unref();
       }, handshakeTimeoutMs);
@@ -283,7 +298,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       admit(request, socket, head)
         .catch((error) => {
           log.error('upgrade failed', { error });
-          rejectUpgrade(socket, 500, 'Internal Server Error');
+          refuse(socket, 'error', 500, 'Internal Server Error');
         })
         .finally(() => clearTimeout(timer));
     },
