@@ -73,7 +73,11 @@ export {
   isShardMessage,
 } from './parsing/shard-envelope.js';
 export type { ConnectRequest, PresentedToken, TokenCarrier } from './parsing/token-carriers.js';
-export { presentedToken } from './parsing/token-carriers.js';
+export {
+  DEFAULT_IDENTITY_SOURCE,
+  missingIdentitySource,
+  presentedToken,
+} from './parsing/token-carriers.js';
 export type { Clock } from './ports/clock.js';
 export type {
   ConnectionGateway,
