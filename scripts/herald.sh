@@ -2,6 +2,8 @@
 # Herald's developer entry point: installs what the repo needs, then runs one task.
 #   bash scripts/herald.sh test    install, then lint, dependency rules, typecheck and every test
 #   bash scripts/herald.sh start   install, build the server, then start it (no configuration)
+#   bash scripts/herald.sh dev     install, build, then the local serverless stack (Java 17+): the Lambda
+#                                  handlers on DynamoDB Local and fauxqs (herald-local-aws dev --help)
 #   bash scripts/herald.sh install install only
 # Node.js >= 22.12 is used from the system when present; otherwise Node 24 is
 # installed from the npm registry into .tools/ (git-ignored). pnpm comes the same way.
@@ -54,10 +56,17 @@ case "$task" in
     pnpm exec turbo run build --filter=@herald/server... >&2
     exec node packages/server/dist/cli.js "$@"
     ;;
+  dev)
+    install_deps
+    shift
+    if [ "${1:-}" = "--" ]; then shift; fi
+    pnpm exec turbo run build --filter=@herald/local-aws... --output-logs=errors-only >&2
+    exec node packages/local-aws/dist/cli.js dev "$@"
+    ;;
   -h|--help|"")
     # The comment block at the top of this file, up to its first line of code.
     awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
     [ -n "$task" ] || exit 2
     ;;
-  *) echo "herald: unknown task '$task' (expected test, start or install)" >&2; exit 2 ;;
+  *) echo "herald: unknown task '$task' (expected test, start, dev or install)" >&2; exit 2 ;;
 esac

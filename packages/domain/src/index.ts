@@ -81,7 +81,11 @@ export {
   isShardMessage,
 } from './parsing/shard-envelope.js';
 export type { ConnectRequest, PresentedToken, TokenCarrier } from './parsing/token-carriers.js';
-export { presentedToken } from './parsing/token-carriers.js';
+export {
+  DEFAULT_IDENTITY_SOURCE,
+  missingIdentitySource,
+  presentedToken,
+} from './parsing/token-carriers.js';
 export type { Clock } from './ports/clock.js';
 export type {
   ConnectionGateway,
@@ -91,6 +95,11 @@ export type {
 export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
+export type {
+  DeliveryOutcome,
+  MetricsRecorder,
+  NotificationOutcome,
+} from './ports/metrics-recorder.js';
 export type { NodeStore } from './ports/node-store.js';
 export type {
   OutboxEntry,
@@ -115,6 +124,13 @@ export type {
   ConnectionRegistryOptions,
 } from './services/connection-registry.js';
 export { ConnectionRegistry, presenceRefreshDue } from './services/connection-registry.js';
+export {
+  DELIVERY_OUTCOMES,
+  meteredStore,
+  NO_METRICS,
+  notificationOutcomeOf,
+  recordDelivery,
+} from './services/metering.js';
 export type { NodeLivenessOptions } from './services/node-liveness.js';
 export { NodeLiveness } from './services/node-liveness.js';
 export type {

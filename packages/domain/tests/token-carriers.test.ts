@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { presentedToken } from '../src/index.js';
+import { DEFAULT_IDENTITY_SOURCE, missingIdentitySource, presentedToken } from '../src/index.js';
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1In0.c2lnbmF0dXJl';
 
@@ -48,5 +48,25 @@ describe('presentedToken', () => {
       carrier: undefined,
       protocol: undefined,
     });
+  });
+});
+
+describe('missingIdentitySource', () => {
+  it('names the first identity source a connect request lacks, as API Gateway checks it before the authorizer', () => {
+    const request = { query: { authorization: 'jwt', empty: '' }, headers: { 'x-api-key': 'k' } };
+
+    expect(missingIdentitySource(DEFAULT_IDENTITY_SOURCE, request)).toBeUndefined();
+    expect(
+      missingIdentitySource(DEFAULT_IDENTITY_SOURCE, {
+        query: {},
+        headers: { authorization: 'Bearer jwt' },
+      }),
+    ).toBe('route.request.querystring.authorization');
+    expect(missingIdentitySource(['route.request.header.X-Api-Key'], request)).toBeUndefined();
+    expect(missingIdentitySource(['route.request.querystring.empty'], request)).toBe(
+      'route.request.querystring.empty',
+    );
+    expect(missingIdentitySource([], { query: {}, headers: {} })).toBeUndefined();
+    expect(() => missingIdentitySource(['context.x'], request)).toThrow(/context\.x/);
   });
 });

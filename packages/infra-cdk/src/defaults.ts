@@ -1,3 +1,4 @@
+import { DEFAULT_IDENTITY_SOURCE } from '@herald/domain';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -28,7 +29,8 @@ const DEFAULTS = {
   logRetention: RetentionDays.ONE_MONTH,
   runtime: Runtime.NODEJS_24_X,
   architecture: Architecture.ARM_64,
-  authorizerIdentitySource: ['route.request.querystring.authorization'],
+  /** The one the local API Gateway (`@herald/local-aws`) enforces too. */
+  authorizerIdentitySource: DEFAULT_IDENTITY_SOURCE,
 } as const;
 
 export { DEFAULTS };

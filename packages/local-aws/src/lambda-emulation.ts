@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
@@ -12,12 +12,25 @@ import {
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import {
+  DEFAULT_IDENTITY_SOURCE,
+  MAX_REQUEST_BYTES,
+  missingIdentitySource,
+  PayloadTooLargeError,
+  parseInboundNotification,
+  UnauthorizedError,
+  wireError,
+} from '@herald/domain';
+import {
+  bearerOf,
   createUpgrader,
+  keyMatches,
   type LiveConnection,
   MANAGEMENT_ROUTE,
+  readBody,
   rejectUpgrade,
   sendJson,
   serveManagementApi,
@@ -25,6 +38,7 @@ import {
 } from '@herald/server/host';
 import type {
   APIGatewayAuthorizerResult,
+  APIGatewayProxyEventV2,
   APIGatewayProxyResultV2,
   APIGatewayRequestAuthorizerEvent,
   Context,
@@ -54,6 +68,8 @@ interface LambdaHandlers {
     event: DynamoDBStreamEvent,
     context: Context,
   ) => Promise<DynamoDBBatchResponse>;
+  /** `GET /presence` on the presence HTTP API. */
+  readonly presenceQuery?: (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResultV2>;
 }
 
 interface LambdaEmulationOptions {
@@ -63,6 +79,25 @@ interface LambdaEmulationOptions {
   readonly port?: number;
   /** @default 'local' */
   readonly stage?: string;
+  /**
+   * The authorizer's identity sources: an upgrade that lacks one is refused
+   * 401 before the authorizer runs, as API Gateway does. `[]` requires none
+   * (every token carrier then reaches the authorizer).
+   * @default DEFAULT_IDENTITY_SOURCE, the deployed stack's (`?authorization=`)
+   */
+  readonly identitySource?: readonly string[];
+  /**
+   * The backends' side, on the same port: `POST /notifications` sends the
+   * body to the notifications queue, as a backend would (after checking it
+   * parses, so a bad request is answered 400 at once), and `GET /presence`
+   * runs the presence query handler, as the presence HTTP API does. Both
+   * take `Authorization: Bearer` with this key (the deployed stack takes
+   * SigV4 on the HTTP API, and IAM on the queue). @default no backend routes
+   */
+  readonly backendApi?: {
+    readonly backendKey: string;
+    readonly notificationsQueue: { readonly client: SQSClient; readonly queueUrl: string };
+  };
   /** Called once the port is known, so handlers can be given this endpoint as their management endpoint. */
   readonly handlers: (address: {
     readonly url: string;
@@ -124,6 +159,9 @@ const routeKeyOf = (body: string): string => {
   }
 };
 
+/** A backend route's error status: 413 for a body over the limit, else 500. */
+const statusOf = (error: unknown): number => (error instanceof PayloadTooLargeError ? 413 : 500);
+
 const headersOf = (request: IncomingMessage): Record<string, string> =>
   Object.fromEntries(
     Object.entries(request.headers).map(([name, value]) => [
@@ -172,6 +210,7 @@ const asLambdaRecord = (record: _Record) => ({
  */
 const createLambdaEmulation = (options: LambdaEmulationOptions) => {
   const stage = options.stage ?? 'local';
+  const identitySource = options.identitySource ?? DEFAULT_IDENTITY_SOURCE;
   const gateway = new WsConnectionGateway();
   const onError = options.onError ?? (() => undefined);
   const completeUpgrade = createUpgrader();
@@ -202,6 +241,8 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
     const connectionId = randomBytes(11).toString('base64').slice(0, 15).concat('=');
     const headers = headersOf(request);
     const queryStringParameters = Object.fromEntries(url.searchParams);
+    if (missingIdentitySource(identitySource, { query: queryStringParameters, headers }))
+      return rejectUpgrade(socket, 401, 'Unauthorized');
     let authorized: APIGatewayAuthorizerResult;
     try {
       authorized = await handlers.authorizer({
@@ -438,6 +479,51 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
     }
   };
 
+  const serveBackend = async (
+    api: NonNullable<LambdaEmulationOptions['backendApi']>,
+    route: string,
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+  ): Promise<void> => {
+    if (!keyMatches(bearerOf(request), api.backendKey)) {
+      request.resume();
+      return sendJson(
+        response,
+        401,
+        { error: wireError(new UnauthorizedError()) },
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
+    }
+    if (route === 'POST /notifications') {
+      const body = await readBody(request, MAX_REQUEST_BYTES);
+      const parsed = parseInboundNotification(body);
+      if (!parsed.ok) return sendJson(response, 400, { error: wireError(parsed.error) });
+      const sent = await api.notificationsQueue.client.send(
+        new SendMessageCommand({
+          QueueUrl: api.notificationsQueue.queueUrl,
+          MessageBody: body.toString('utf8'),
+        }),
+      );
+      return sendJson(response, 202, { queued: true, messageId: sent.MessageId });
+    }
+    const answer = await handlers?.presenceQuery?.({
+      version: '2.0',
+      routeKey: 'GET /presence',
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      queryStringParameters: Object.fromEntries(url.searchParams),
+      headers: headersOf(request),
+      isBase64Encoded: false,
+    } as unknown as APIGatewayProxyEventV2);
+    if (answer === undefined || typeof answer === 'string')
+      return sendJson(response, 404, { message: 'Not Found' });
+    response.writeHead(answer.statusCode ?? 200, answer.headers as Record<string, string>);
+    response.end(answer.body ?? '');
+  };
+
   const http: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const management = MANAGEMENT_ROUTE.exec(url.pathname);
@@ -453,6 +539,15 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
     }
     if (url.pathname === '/healthz')
       return sendJson(response, 200, { status: 'ok', connections: gateway.size });
+    const route = `${request.method ?? 'GET'} ${url.pathname}`;
+    const api = options.backendApi;
+    if (api !== undefined && (route === 'POST /notifications' || route === 'GET /presence')) {
+      serveBackend(api, route, request, response, url).catch((error) => {
+        if (statusOf(error) === 500) onError(route, error);
+        if (!response.headersSent) sendJson(response, statusOf(error), { error: wireError(error) });
+      });
+      return;
+    }
     sendJson(response, 404, { message: 'Not Found' });
   });
   http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -8,6 +8,7 @@ import {
   makeDisconnectHandler,
   makeNotificationsHandler,
   makePresenceHandler,
+  makePresenceQueryHandler,
   makeTopicNotificationsHandler,
   servicesOf,
 } from '@herald/lambda-entrypoints';
@@ -61,6 +62,7 @@ const lambdaHandlers = (env: Environment, managementEndpoint: string): LambdaHan
       logger,
       idleTimeoutMs: services.config.idleTimeoutMs,
     }),
+    presenceQuery: makePresenceQueryHandler({ tracker: services.tracker() }),
   };
 };
 

@@ -36,6 +36,9 @@ const helpText = (): string =>
     '',
     'The AWS SDK clients are configured the standard way: AWS_REGION, the credential chain,',
     'and AWS_ENDPOINT_URL_DYNAMODB / _SQS / _SNS for emulators.',
+    '',
+    '"herald-local-aws dev" starts DynamoDB Local and fauxqs too, and creates the tables,',
+    'queues and topics: the whole stack in one command (herald-local-aws dev --help).',
   ].join('\n');
 
 /**

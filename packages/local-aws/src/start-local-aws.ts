@@ -15,6 +15,13 @@ interface StartOptions {
   /** The Lambda functions' HERALD_* variables (flags included) and the SDK's AWS_* ones. */
   readonly env: Environment;
   readonly onError: (where: string, error: unknown) => void;
+  /**
+   * Serve `POST /notifications` (into the notifications queue) and `GET
+   * /presence` to backends presenting this key. @default no backend routes
+   */
+  readonly backendKey?: string;
+  /** A queue subscribed to the input topic without raw delivery: its messages go to the topic subscriber. */
+  readonly inputTopicQueueUrl?: string;
 }
 
 /**
@@ -22,7 +29,13 @@ interface StartOptions {
  * queue the environment names (DynamoDB Local and fauxqs, or real AWS).
  * Resolves once it listens, with the emulation and the lines to print.
  */
-const startLocalAws = async ({ settings, env, onError }: StartOptions) => {
+const startLocalAws = async ({
+  settings,
+  env,
+  onError,
+  backendKey,
+  inputTopicQueueUrl,
+}: StartOptions) => {
   const table = settings.connectionsTable;
   const queueUrl = settings.notificationsQueueUrl;
   if (table === undefined || settings.presenceTable === undefined) {
@@ -58,12 +71,19 @@ const startLocalAws = async ({ settings, env, onError }: StartOptions) => {
   const development = keySourceChoice(settings) === undefined;
   const dev = generateDevCredentials();
   const handlerEnv = development ? { ...env, ...environmentOf({ jwtSecret: dev.jwtSecret }) } : env;
+  const sqs = new SQSClient(sqsClientOptions());
   const emulation = createLambdaEmulation({
     host: settings.host,
     port: settings.port,
     stage: settings.stage,
     handlers: ({ managementEndpoint }) => lambdaHandlers(handlerEnv, managementEndpoint),
-    notificationsQueue: { client: new SQSClient(sqsClientOptions()), queueUrl },
+    notificationsQueue: { client: sqs, queueUrl },
+    ...(inputTopicQueueUrl === undefined
+      ? {}
+      : { notificationsTopic: { client: sqs, queueUrl: inputTopicQueueUrl } }),
+    ...(backendKey === undefined
+      ? {}
+      : { backendApi: { backendKey, notificationsQueue: { client: sqs, queueUrl } } }),
     connectionsStream: {
       // DynamoDB Local serves streams on its own endpoint, which the Streams
       // client would not otherwise find (it reads AWS_ENDPOINT_URL_DYNAMODB_STREAMS).
@@ -92,7 +112,18 @@ const startLocalAws = async ({ settings, env, onError }: StartOptions) => {
       `  npx wscat -c "${address.wsUrl}?authorization=${token}"`,
     );
   }
-  return { emulation, banner: lines.join('\n') };
+  if (backendKey !== undefined) {
+    lines.push(
+      '',
+      `Backend key (POST /notifications, GET /presence):\n  ${backendKey}`,
+      'Notify dev-user (from another terminal; the request goes to the notifications queue):',
+      `  curl -sS -X POST ${address.url}/notifications -H "Authorization: Bearer ${backendKey}" \\`,
+      `    -H "Content-Type: application/json" -d '{"users":["dev-user"],"data":{"message":"hello from Herald"}}'`,
+      'Who is online:',
+      `  curl -sS "${address.url}/presence?userIds=dev-user" -H "Authorization: Bearer ${backendKey}"`,
+    );
+  }
+  return { emulation, address, banner: lines.join('\n') };
 };
 
 export type { StartOptions };

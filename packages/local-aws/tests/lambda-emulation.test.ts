@@ -65,6 +65,9 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
       HERALD_BROADCAST_SHARDS: '3',
     };
     emulation = createLambdaEmulation({
+      // No identity source required, as with the construct's
+      // `authorizerIdentitySource: []`: every token carrier reaches the authorizer.
+      identitySource: [],
       handlers: ({ managementEndpoint }) => lambdaHandlers(env, managementEndpoint),
       notificationsQueue: { client: sqs, queueUrl: notifications.url },
       notificationsTopic: { client: sqs, queueUrl: inputTopicQueue.url },

@@ -22,6 +22,7 @@ import {
   type InboundNotification,
   type IntakeOutcome,
   LIMITS,
+  meteredStore,
   NotificationFanout,
   type NotificationFanoutOptions,
   NotificationIntake,
@@ -31,6 +32,7 @@ import {
   type PresenceStore,
   PresenceTracker,
   parseNotificationRequest,
+  recordDelivery,
   type ShardQueue,
   type TokenVerifier,
   type UserPresence,
@@ -48,6 +50,7 @@ import {
   defaultMaxConnections,
 } from './connection-caps.js';
 import { createHttpApi } from './http-api.js';
+import { createPrometheusMetrics } from './metrics.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 import type { SigV4AccessKey } from './sigv4-verifier.js';
 import type { StoreBacklog } from './store-backlog.js';
@@ -207,10 +210,17 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   const idleTimeoutMs = options.idleTimeoutMs ?? LIMITS.idleTimeoutMs;
   const maxConnectionAgeMs = options.maxConnectionAgeMs ?? LIMITS.maxConnectionAgeMs;
 
+  // Prometheus metrics, served on GET /metrics (metrics.ts); the stores are
+  // metered at this edge, and presence is counted from the events published.
+  const metrics = createPrometheusMetrics();
+  const recorder = metrics.recorder;
   const subscribers = new InMemoryEventPublisher({ keep: 0 });
+  subscribers.subscribe((event) => {
+    if (event.kind === 'presence') recorder.presenceTransition(event.status);
+  });
   const publisher = new CompositeEventPublisher([subscribers, ...(options.outputs ?? [])]);
   const tracker = new PresenceTracker(
-    options.presenceStore ?? new InMemoryPresenceStore(),
+    meteredStore('presence', options.presenceStore ?? new InMemoryPresenceStore(), recorder, clock),
     publisher,
     clock,
     {
@@ -230,7 +240,12 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     refreshed: (record: ConnectionRecord) =>
       tracker.refreshed(record).catch((error) => log.error('presence not recorded', { error })),
   };
-  const store = options.connectionStore ?? new InMemoryConnectionStore(clock);
+  const store = meteredStore(
+    'connections',
+    options.connectionStore ?? new InMemoryConnectionStore(clock),
+    recorder,
+    clock,
+  );
   const owner = options.cluster === undefined ? undefined : clusterOwner(options.cluster);
   if (owner !== undefined) requireClusterAccess(options);
   const registryOptions = { idleTimeoutMs, maxConnectionAgeMs };
@@ -244,6 +259,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     maxBufferedBytes: options.maxBufferedBytes ?? MAX_BUFFERED_BYTES,
     onSlowConsumer: ({ connectionId }) =>
       log.warn('connection closed: it does not read what it is sent', { connectionId }),
+    onFrameSent: recorder.frameOut,
   });
   const caps = new ConnectionCaps({
     perUser: options.maxConnectionsPerUser ?? DEFAULT_MAX_CONNECTIONS_PER_USER,
@@ -292,6 +308,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     caps,
     handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
     storeBacklog: options.storeBacklog,
+    metrics: recorder,
     logger: log,
   });
   const api = createHttpApi({
@@ -303,6 +320,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     managementAccessKeys: options.managementAccessKeys,
     clock,
     storeBacklog: options.storeBacklog,
+    metrics,
     logger: log,
     ...(node === undefined ? {} : { internal: node.serve }),
   });
@@ -383,8 +401,14 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     stop,
     notify: async (request: unknown) => {
       const parsed = parseNotificationRequest(request);
-      if (!parsed.ok) throw parsed.error;
-      return fanout.deliver(parsed.value);
+      if (!parsed.ok) {
+        recorder.notification('rejected');
+        throw parsed.error;
+      }
+      const started = clock.now();
+      const report = await fanout.deliver(parsed.value);
+      recordDelivery(recorder, report, clock.now() - started);
+      return report;
     },
     consume: async ({ message, deadline, queue }) => {
       let intake = intakes.get(queue);
@@ -392,7 +416,9 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
         intake = new NotificationIntake(fanout, queue, options.intake);
         intakes.set(queue, intake);
       }
+      const started = clock.now();
       const outcome = await intake.accept(message, { deadline });
+      if (outcome.kind !== 'split') recordDelivery(recorder, outcome.report, clock.now() - started);
       const { level, message: text, fields } = outcomeLog(message.request.id, outcome);
       log[level](text, fields);
       return outcome;

@@ -11,6 +11,7 @@ import {
   PayloadTooLargeError,
   type PresenceTracker,
   parseInboundNotification,
+  recordDelivery,
   StoreUnavailableError,
   UnauthorizedError,
   ValidationError,
@@ -18,6 +19,7 @@ import {
 } from '@herald/domain';
 import { bearerOf, keyMatches, readBody, sendJson } from './http-io.js';
 import { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
+import type { PrometheusMetrics } from './metrics.js';
 import type { SigV4AccessKey } from './sigv4-verifier.js';
 import type { StoreBacklog } from './store-backlog.js';
 import type { WsConnectionGateway } from './ws-connection-gateway.js';
@@ -35,6 +37,8 @@ interface HttpApiOptions {
   readonly clock: Clock;
   /** While it sheds, backend requests are answered 503 with `Retry-After`; it also sets that header's value. */
   readonly storeBacklog?: StoreBacklog | undefined;
+  /** Recorded as requests are delivered, and served on `GET /metrics` (backend key required). */
+  readonly metrics: PrometheusMetrics;
   readonly logger: Logger;
   /** Routes between the nodes of a cluster; it answers false for a path it does not serve. */
   readonly internal?: (
@@ -60,6 +64,7 @@ const statusOf = (error: unknown): number => {
 /** The routes of the HTTP API and the one method each answers; another method gets 405. */
 const ROUTE_METHODS: Readonly<Record<string, readonly string[]>> = {
   '/healthz': ['GET'],
+  '/metrics': ['GET'],
   '/notifications': ['POST'],
   '/presence': ['GET'],
 };
@@ -86,7 +91,8 @@ const sendError = (
  * sockets the WebSocket endpoint holds.
  */
 const createHttpApi = (options: HttpApiOptions) => {
-  const { fanout, tracker, gateway, logger: log, storeBacklog } = options;
+  const { fanout, tracker, gateway, clock, logger: log, storeBacklog } = options;
+  const recorder = options.metrics.recorder;
   const retryAfterSeconds = storeBacklog?.retryAfterSeconds ?? 1;
 
   /** Refuses a backend request at once while the store's backlog is over its bound. */
@@ -116,6 +122,7 @@ const createHttpApi = (options: HttpApiOptions) => {
       const route = `${method} ${url.pathname}`;
       if (route === 'GET /healthz')
         return sendJson(response, 200, { status: 'ok', connections: gateway.size });
+      if (route === 'GET /metrics') return await metricsRoute(request, response);
       if (route === 'POST /notifications') return await notificationsRoute(request, response);
       if (route === 'GET /presence') return await presenceRoute(request, response, url);
       const allowed = ROUTE_METHODS[url.pathname];
@@ -148,15 +155,20 @@ const createHttpApi = (options: HttpApiOptions) => {
     try {
       // The report without `carry`: the connection ids a continuation would
       // take are Herald's own bookkeeping, not part of the HTTP answer.
-      const { carry: _carry, ...report } = await fanout.deliver(request);
+      const started = clock.now();
+      const delivered = await fanout.deliver(request);
+      recordDelivery(recorder, delivered, clock.now() - started);
+      const { carry: _carry, ...report } = delivered;
       return { ok: true as const, report };
     } catch (error) {
       if (
         error instanceof PayloadTooLargeError ||
         error instanceof ValidationError ||
         (inBatch && error instanceof StoreUnavailableError)
-      )
+      ) {
+        recorder.notification(error instanceof StoreUnavailableError ? 'failed' : 'rejected');
         return { ok: false as const, error: error as HeraldError };
+      }
       throw error;
     }
   };
@@ -170,7 +182,10 @@ const createHttpApi = (options: HttpApiOptions) => {
     const parsed = parseInboundNotification(await readBody(request, MAX_REQUEST_BYTES), {
       batch: true,
     });
-    if (!parsed.ok) return sendError(response, parsed.error);
+    if (!parsed.ok) {
+      recorder.notification('rejected');
+      return sendError(response, parsed.error);
+    }
     if (parsed.value.kind !== 'batch') {
       const delivered = await deliver(parsed.value.request);
       return delivered.ok
@@ -180,6 +195,7 @@ const createHttpApi = (options: HttpApiOptions) => {
     const results = [];
     for (const entry of parsed.value.entries) {
       if (!entry.ok) {
+        recorder.notification('rejected');
         results.push({ error: wireError(entry.error) });
         continue;
       }
@@ -189,6 +205,18 @@ const createHttpApi = (options: HttpApiOptions) => {
       );
     }
     sendJson(response, 200, { results });
+  };
+
+  /**
+   * Prometheus's text exposition. It tells how loaded the server is and who
+   * is refused, so it takes the backend key, as the backend routes do
+   * (Prometheus sends it with `authorization: { credentials: … }`).
+   */
+  const metricsRoute = async (request: IncomingMessage, response: ServerResponse) => {
+    requireBackend(request);
+    const { contentType, body } = await options.metrics.exposition();
+    response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+    response.end(body);
   };
 
   const presenceRoute = async (

@@ -7,6 +7,8 @@ import {
   type Clock,
   type ConnectionRegistry,
   errorFrame,
+  type MetricsRecorder,
+  NO_METRICS,
   type Principal,
   parseClientFrame,
   RateLimitedError,
@@ -40,6 +42,8 @@ interface WebSocketEndpointOptions {
   readonly handshakeTimeoutMs: number;
   /** While it sheds, new upgrades are refused with 503 and `Retry-After`. */
   readonly storeBacklog?: StoreBacklog | undefined;
+  /** Told of connections, refused upgrades and frames in. @default NO_METRICS */
+  readonly metrics?: MetricsRecorder;
   readonly logger: Logger;
 }
 
@@ -96,6 +100,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   const ratePerMs = options.rateLimitPerSecond / 1000;
   const burst = Math.max(1, 2 * options.rateLimitPerSecond);
   const { caps, handshakeTimeoutMs } = options;
+  const metrics = options.metrics ?? NO_METRICS;
   const completeUpgrade = createUpgrader();
   let closing = false;
   let failures = 0;
@@ -103,7 +108,13 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   const refuseCap = (socket: Duplex, cap: CapExceeded): void => {
     const refusal = CAP_REFUSALS[cap];
     log.warn('connection refused', { reason: `cap_${cap}` });
+    metrics.upgradeRefused(`cap_${cap}`);
     rejectUpgrade(socket, refusal.status, refusal.text, refusal.message);
+  };
+
+  const refuse = (socket: Duplex, reason: string, status: number, text: string): void => {
+    metrics.upgradeRefused(reason);
+    rejectUpgrade(socket, status, text);
   };
 
   /**
@@ -112,10 +123,11 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
    * closed it: a refusal, a failed handshake, or the WebSocket's end.
    */
   const admit = async (request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
-    if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable');
+    if (closing) return refuse(socket, 'shutting_down', 503, 'Service Unavailable');
     const backlog = options.storeBacklog;
     if (backlog?.shedding) {
       backlog.refused();
+      metrics.upgradeRefused('store_backlog');
       return rejectUpgrade(
         socket,
         503,
@@ -126,17 +138,17 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     }
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== '/' && url.pathname !== `/${stage}`)
-      return rejectUpgrade(socket, 404, 'Not Found');
+      return refuse(socket, 'not_found', 404, 'Not Found');
     const address = request.socket.remoteAddress ?? 'unknown';
     const overAddress = caps.admitAddress(address);
     if (overAddress !== undefined) return refuseCap(socket, overAddress);
     socket.once('close', () => caps.releaseAddress(address));
     const presented = presentedTokenOf(request, url);
-    if (presented.token === undefined) return rejectUpgrade(socket, 401, 'Unauthorized');
+    if (presented.token === undefined) return refuse(socket, 'unauthorized', 401, 'Unauthorized');
     const verdict = await verifier.verify(presented.token);
     if (!verdict.ok) {
       log.info('connection refused', { reason: verdict.error.code, carrier: presented.carrier });
-      return rejectUpgrade(socket, 403, 'Forbidden');
+      return refuse(socket, verdict.error.code, 403, 'Forbidden');
     }
     if (socket.destroyed) return;
     const { userId } = verdict.value;
@@ -164,6 +176,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       userAgent: request.headers['user-agent'],
     };
     gateway.add(live);
+    metrics.connectionOpened();
     live.queue = registry.connect(live.connectionId, principal).then(
       () => undefined,
       (error) => {
@@ -239,6 +252,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   const onFrame = (live: LiveConnection, data: RawData, isBinary: boolean): void => {
     const now = clock.now();
     live.lastActiveAt = now;
+    metrics.frameIn();
     if (!takeToken(live, now)) {
       const last = live.rateLimitedAt;
       if (last === undefined || now - last >= RATE_LIMITED_REPLY_EVERY_MS) {
@@ -259,6 +273,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   /** Runs after the frames already queued, so `close()` can wait for it through `live.queue`. */
   const onClose = (live: LiveConnection): void => {
     gateway.remove(live.connectionId);
+    metrics.connectionClosed();
     live.queue = live.queue
       .then(() => registry.disconnect(live.connectionId))
       .then(
@@ -300,6 +315,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       // An upgrade still being admitted (a slow key fetch) when this passes is
       // answered 408 and closed; ws bounds the handshake once it is admitted.
       const timer = setTimeout(() => {
+        metrics.upgradeRefused('handshake_timeout');
         rejectUpgrade(socket, 408, 'Request Timeout', 'the WebSocket handshake took too long');
         setTimeout(() => socket.destroy(), 1000).unref();
       }, handshakeTimeoutMs);
@@ -307,7 +323,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       admit(request, socket, head)
         .catch((error) => {
           log.error('upgrade failed', { error });
-          rejectUpgrade(socket, 500, 'Internal Server Error');
+          refuse(socket, 'error', 500, 'Internal Server Error');
         })
         .finally(() => clearTimeout(timer));
     },

@@ -39,6 +39,8 @@ interface WsConnectionGatewayOptions {
   readonly maxBufferedBytes?: number;
   /** Told about every connection closed for not reading (for counters and logs). */
   readonly onSlowConsumer?: (connection: LiveConnection) => void;
+  /** Told about every frame sent (for metrics). */
+  readonly onFrameSent?: () => void;
 }
 
 /**
@@ -84,6 +86,7 @@ class WsConnectionGateway implements ConnectionGateway {
       return 'slow';
     }
     socket.send(data, TEXT_FRAME);
+    this.options.onFrameSent?.();
     return 'sent';
   }
 

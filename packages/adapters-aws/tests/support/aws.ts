@@ -12,7 +12,7 @@ import {
   createQueue,
   createTables as createTestTables,
   createTopicWithQueue,
-} from '../../src/testing/resources.js';
+} from '../../src/emulators/resources.js';
 
 /** Emulators accept any credentials; these are never real. */
 const LOCAL = {

@@ -48,5 +48,35 @@ const presentedToken = ({ query, headers }: ConnectRequest): PresentedToken => {
   return { token, carrier, protocol };
 };
 
+/**
+ * The identity source of the serverless stack's authorizer by default: API
+ * Gateway refuses (401) a `$connect` without it before calling the
+ * authorizer. The CDK construct deploys it and the local API Gateway enforces
+ * it, so what connects locally connects deployed.
+ */
+const DEFAULT_IDENTITY_SOURCE: readonly string[] = ['route.request.querystring.authorization'];
+
+const IDENTITY_SOURCE = /^route\.request\.(header|querystring)\.(.+)$/;
+
+/**
+ * The first of API Gateway identity sources (`route.request.header.NAME`,
+ * `route.request.querystring.NAME`) that the request lacks or sends empty,
+ * or undefined when it has them all. Header names match in any case. Throws
+ * on a source of another kind, which this cannot check.
+ */
+const missingIdentitySource = (
+  sources: readonly string[],
+  { query, headers }: ConnectRequest,
+): string | undefined =>
+  sources.find((source) => {
+    const [, kind, name = ''] = IDENTITY_SOURCE.exec(source) ?? [];
+    if (kind === undefined)
+      throw new Error(
+        `identity source ${source}: only route.request.header.* and route.request.querystring.* are supported`,
+      );
+    const value = kind === 'header' ? headers[name.toLowerCase()] : query[name];
+    return value === undefined || value.length === 0;
+  });
+
 export type { ConnectRequest, PresentedToken, TokenCarrier };
-export { presentedToken };
+export { DEFAULT_IDENTITY_SOURCE, missingIdentitySource, presentedToken };

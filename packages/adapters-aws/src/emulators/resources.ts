@@ -1,6 +1,7 @@
-// Uniquely named tables, queues and topics on the emulators (or LocalStack),
-// made with the same definitions a deployment uses, so every test owns its
-// resources and tests can run side by side on one emulator.
+// Tables, queues and topics on the emulators (or LocalStack), made with the
+// same definitions a deployment uses. Uniquely named by default, so every
+// test owns its resources and tests can run side by side on one emulator;
+// the local stack gives them fixed names.
 import { randomUUID } from 'node:crypto';
 import {
   CreateTableCommand,
@@ -24,10 +25,15 @@ interface TestTables {
   readonly streamArn: string;
 }
 
-/** A fresh connections table (with its stream and TTL) and presence table. */
-const createTables = async (client: DynamoDBClient): Promise<TestTables> => {
-  const connections = uniqueName('herald-connections');
-  const presence = uniqueName('herald-presence');
+/** A fresh connections table (with its stream and TTL) and presence table. @param names default: unique ones */
+const createTables = async (
+  client: DynamoDBClient,
+  names: { readonly connections: string; readonly presence: string } = {
+    connections: uniqueName('herald-connections'),
+    presence: uniqueName('herald-presence'),
+  },
+): Promise<TestTables> => {
+  const { connections, presence } = names;
   const created = await client.send(
     new CreateTableCommand(connectionsTableDefinition(connections)),
   );
@@ -47,6 +53,8 @@ interface TestQueue {
 }
 
 interface QueueOptions {
+  /** Without `.fifo`, added for a FIFO queue. @default a unique one */
+  readonly name?: string;
   readonly fifo?: boolean;
   /** SQS queue attributes, such as `VisibilityTimeout` or `RedrivePolicy`. */
   readonly attributes?: Readonly<Record<string, string>>;
@@ -56,7 +64,7 @@ const createQueue = async (sqs: SQSClient, options: QueueOptions = {}): Promise<
   const fifo = options.fifo === true;
   const { QueueUrl } = await sqs.send(
     new CreateQueueCommand({
-      QueueName: uniqueName('herald-q') + (fifo ? '.fifo' : ''),
+      QueueName: (options.name ?? uniqueName('herald-q')) + (fifo ? '.fifo' : ''),
       Attributes: { ...options.attributes, ...(fifo ? { FifoQueue: 'true' } : {}) },
     }),
   );
@@ -73,6 +81,8 @@ interface TopicOptions extends QueueOptions {
    * JSON envelope, as a Lambda subscribed through SQS would see it.
    */
   readonly rawDelivery?: boolean;
+  /** The topic's name, without `.fifo`. @default a unique one */
+  readonly topicName?: string;
 }
 
 /** A topic with a fresh queue subscribed to it. */
@@ -84,7 +94,7 @@ const createTopicWithQueue = async (
   const fifo = options.fifo === true;
   const { TopicArn } = await sns.send(
     new CreateTopicCommand({
-      Name: uniqueName('herald-t') + (fifo ? '.fifo' : ''),
+      Name: (options.topicName ?? uniqueName('herald-t')) + (fifo ? '.fifo' : ''),
       Attributes: fifo ? { FifoTopic: 'true' } : {},
     }),
   );

@@ -1,0 +1,116 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { javaAvailable } from '@herald/adapters-aws/emulators';
+import { waitFor } from '@herald/domain/testing';
+import { connect, launch, refusal } from '@herald/server/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const JAVA = javaAvailable();
+if (!JAVA)
+  process.stderr.write(
+    'herald-local-aws dev test skipped: DynamoDB Local needs Java 17 or newer on PATH, and "java -version" failed\n',
+  );
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The request a printed `curl -sS -X POST URL -H … -d '…'` line makes, for fetch. */
+const curlRequest = (line: string) => {
+  const url = /curl -sS (?:-X (\w+) )?"?(http[^"\s]+)"?/.exec(line);
+  const headers = Object.fromEntries(
+    [...line.matchAll(/-H "([^:]+): ([^"]+)"/g)].map((m) => [m[1] as string, m[2] as string]),
+  );
+  const body = /-d '([^']*)'/.exec(line)?.[1];
+  return {
+    url: url?.[2] as string,
+    init: { method: url?.[1] ?? 'GET', headers, ...(body === undefined ? {} : { body }) },
+  };
+};
+
+describe('herald-local-aws dev', () => {
+  it.skipIf(!JAVA)(
+    'starts the emulators and the stack, delivers what its curl line sends to its wscat line, shows presence, and leaves nothing running after SIGINT',
+    { timeout: 60_000 },
+    async () => {
+      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
+      const dev = launch(CLI, ['dev', '--port', '0']);
+      children.push(dev.child);
+      const banner = await waitFor(
+        () => (dev.output.stdout.includes('Ctrl-C stops') ? dev.output.stdout : undefined),
+        { timeoutMs: 45_000, what: 'the dev banner' },
+      ).catch((error: Error) => {
+        throw new Error(
+          `${error.message}\nstdout: ${dev.output.stdout}\nstderr: ${dev.output.stderr}`,
+        );
+      });
+      const wsUrl = /wscat -c "([^"]+)"/.exec(banner)?.[1] as string;
+      const notify = curlRequest(
+        /curl -sS -X POST [^\n]*\\\n[^\n]*/.exec(banner)?.[0].replace('\\\n', ' ') ?? '',
+      );
+      const presence = curlRequest(/curl -sS "[^\n]*\/presence[^\n]*/.exec(banner)?.[0] ?? '');
+      const dynamoPid = Number(/DynamoDB Local [\d.]+ at \S+ \(pid (\d+)\)/.exec(banner)?.[1]);
+      const fauxqs = /fauxqs at (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1] as string;
+      expect(isRunning(dynamoPid)).toBe(true);
+
+      const token = new URL(wsUrl).searchParams.get('authorization') as string;
+      const headerOnly = await refusal(wsUrl.split('?')[0] as string, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      const client = await connect(wsUrl);
+      const online = await waitFor(
+        async () => {
+          const answer = await fetch(presence.url, presence.init);
+          const { users } = (await answer.json()) as { users: { online: boolean }[] };
+          return users[0]?.online ? users : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 100, what: 'dev-user online in GET /presence' },
+      );
+      const queued = await fetch(notify.url, notify.init);
+      const received = await client.next(1);
+      const unauthorised = await fetch(notify.url, {
+        method: 'POST',
+        body: notify.init.body ?? '',
+      });
+      await client.close();
+
+      expect(headerOnly).toBe(401);
+      expect(online).toMatchObject([{ userId: 'dev-user', online: true, connections: 1 }]);
+      expect(queued.status).toBe(202);
+      expect(received).toEqual(['{"message":"hello from Herald"}']);
+      expect(unauthorised.status).toBe(401);
+
+      dev.child.kill('SIGINT');
+      expect(await dev.exited).toBe(0);
+      expect(isRunning(dynamoPid)).toBe(false);
+      await expect(fetch(fauxqs)).rejects.toThrow();
+    },
+  );
+
+  it('prints --help describing the stack, its routes and its options', async () => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
+    const help = launch(CLI, ['dev', '--help']);
+
+    expect(await help.exited).toBe(0);
+    for (const text of [
+      'herald-local-aws dev',
+      'POST /notifications',
+      'GET  /presence',
+      '?authorization=',
+      '--port',
+    ])
+      expect(help.output.stdout).toContain(text);
+  });
+});
