@@ -3,5 +3,8 @@ export { InMemoryConnectionGateway } from './in-memory-connection-gateway.js';
 export { InMemoryConnectionStore, shardOf } from './in-memory-connection-store.js';
 export type { EventListener } from './in-memory-event-publisher.js';
 export { InMemoryEventPublisher } from './in-memory-event-publisher.js';
+export type { InMemoryHistoryStoreOptions } from './in-memory-history-store.js';
+export { InMemoryHistoryStore } from './in-memory-history-store.js';
+export { InMemoryIdempotencyStore } from './in-memory-idempotency-store.js';
 export type { InMemoryPresenceStoreOptions } from './in-memory-presence-store.js';
 export { InMemoryPresenceStore } from './in-memory-presence-store.js';

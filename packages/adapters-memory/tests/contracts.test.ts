@@ -4,6 +4,8 @@ import {
   describeConnectionGatewayContract,
   describeConnectionStoreContract,
   describeEventPublisherContract,
+  describeHistoryStoreContract,
+  describeIdempotencyStoreContract,
   describePresenceStoreContract,
   ManualClock,
   waitFor,
@@ -12,8 +14,20 @@ import {
   InMemoryConnectionGateway,
   InMemoryConnectionStore,
   InMemoryEventPublisher,
+  InMemoryHistoryStore,
+  InMemoryIdempotencyStore,
   InMemoryPresenceStore,
 } from '../src/index.js';
+
+describeHistoryStoreContract('InMemoryHistoryStore', (clock, retention) => {
+  const store = new InMemoryHistoryStore(clock, { retention });
+  return { store, peer: () => store };
+});
+
+describeIdempotencyStoreContract('InMemoryIdempotencyStore', () => {
+  const store = new InMemoryIdempotencyStore();
+  return { store, peer: () => store };
+});
 
 describeConnectionStoreContract(
   'InMemoryConnectionStore',

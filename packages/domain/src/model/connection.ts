@@ -1,3 +1,5 @@
+import type { ClientProtocol } from './envelope.js';
+
 /** One live client connection, as the registry stores it. Times are epoch milliseconds. */
 interface ConnectionRecord {
   readonly connectionId: string;
@@ -10,6 +12,8 @@ interface ConnectionRecord {
   readonly lastSeenAt: number;
   /** After this instant the record counts as absent, whether or not storage has removed it. */
   readonly expiresAt: number;
+  /** `herald.v1` when the client opted into envelopes; absent, it receives the bare data. */
+  readonly protocol?: ClientProtocol;
 }
 
 /** One page of a listing; `cursor` is absent on the last page. */

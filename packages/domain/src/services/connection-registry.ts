@@ -1,6 +1,7 @@
 import { ChannelNotAllowedError, ConnectionNotFoundError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { BroadcastShard, ConnectionRecord, Page } from '../model/connection.js';
+import type { ClientProtocol } from '../model/envelope.js';
 import { allowsChannel, type Principal } from '../model/principal.js';
 import { validateChannel } from '../parsing/client-frame-parser.js';
 import type { Clock } from '../ports/clock.js';
@@ -72,7 +73,12 @@ class ConnectionRegistry {
     this.maxConnectionAgeMs = options.maxConnectionAgeMs ?? LIMITS.maxConnectionAgeMs;
   }
 
-  async connect(connectionId: string, principal: Principal): Promise<ConnectionRecord> {
+  /** Registers a connection; `protocol` is what the client opted into (`herald.v1`), if anything. */
+  async connect(
+    connectionId: string,
+    principal: Principal,
+    protocol?: ClientProtocol,
+  ): Promise<ConnectionRecord> {
     const now = this.clock.now();
     const record: ConnectionRecord = {
       connectionId,
@@ -82,6 +88,7 @@ class ConnectionRegistry {
       connectedAt: now,
       lastSeenAt: now,
       expiresAt: this.expiryFor(now, now),
+      ...(protocol === undefined ? {} : { protocol }),
     };
     await this.store.put(record);
     await this.listener?.connected(record);
