@@ -1,4 +1,5 @@
-import type { ClientProtocol } from './envelope.js';
+/** How a connection receives notifications: `herald.v1` enveloped (absent: the bare `data`, Sumu's). */
+type ClientProtocol = 'herald.v1';
 
 /** One live client connection, as the registry stores it. Times are epoch milliseconds. */
 interface ConnectionRecord {
@@ -31,4 +32,4 @@ interface BroadcastShard {
   readonly totalSegments: number;
 }
 
-export type { BroadcastShard, ConnectionRecord, Page };
+export type { BroadcastShard, ClientProtocol, ConnectionRecord, Page };

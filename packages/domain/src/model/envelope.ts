@@ -1,10 +1,8 @@
+import type { ClientProtocol } from './connection.js';
 import type { StreamPosition } from './stream.js';
 
 /** The enveloped protocol's name: offered as a subprotocol, or as the `protocol` query parameter. */
-const ENVELOPE_PROTOCOL = 'herald.v1';
-
-/** How a connection receives notifications: `herald.v1` enveloped, or the bare `data` (Sumu's). */
-type ClientProtocol = typeof ENVELOPE_PROTOCOL;
+const ENVELOPE_PROTOCOL: ClientProtocol = 'herald.v1';
 
 /** Where one envelope's entry sits: its stream and position, when it is on one. */
 interface EnvelopeSource {

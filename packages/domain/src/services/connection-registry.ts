@@ -1,7 +1,11 @@
 import { ChannelNotAllowedError, ConnectionNotFoundError } from '../errors.js';
 import { LIMITS } from '../limits.js';
-import type { BroadcastShard, ConnectionRecord, Page } from '../model/connection.js';
-import type { ClientProtocol } from '../model/envelope.js';
+import type {
+  BroadcastShard,
+  ClientProtocol,
+  ConnectionRecord,
+  Page,
+} from '../model/connection.js';
 import { allowsChannel, type Principal } from '../model/principal.js';
 import { validateChannel } from '../parsing/client-frame-parser.js';
 import type { Clock } from '../ports/clock.js';
