@@ -3,4 +3,10 @@ export { emulatorEnvironment, provideEmulators, startEmulators } from './emulato
 export type { CollectedMessage } from './queue-collector.js';
 export { queueCollector } from './queue-collector.js';
 export type { QueueOptions, TestQueue, TestTables, TopicOptions } from './resources.js';
-export { createQueue, createTables, createTopicWithQueue, uniqueName } from './resources.js';
+export {
+  createHistoryTable,
+  createQueue,
+  createTables,
+  createTopicWithQueue,
+  uniqueName,
+} from './resources.js';
