@@ -94,7 +94,7 @@ export {
   isShardMessage,
 } from './parsing/shard-envelope.js';
 export type { ConnectRequest, PresentedToken, TokenCarrier } from './parsing/token-carriers.js';
-export { presentedToken } from './parsing/token-carriers.js';
+export { presentedToken, requestedProtocol } from './parsing/token-carriers.js';
 export type { Clock } from './ports/clock.js';
 export type {
   ConnectionGateway,

@@ -5,6 +5,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import {
   InMemoryConnectionStore,
   InMemoryEventPublisher,
+  InMemoryHistoryStore,
+  InMemoryIdempotencyStore,
   InMemoryPresenceStore,
 } from '@herald/adapters-memory';
 import { SystemClock } from '@herald/adapters-node';
@@ -19,11 +21,15 @@ import {
   type ConnectionStore,
   type DeliveryReport,
   type EventPublisher,
+  type HistoryRetention,
+  type HistoryStore,
+  type IdempotencyStore,
   type InboundNotification,
   type IntakeOutcome,
   LIMITS,
   NotificationFanout,
   type NotificationFanoutOptions,
+  NotificationHistory,
   NotificationIntake,
   type NotificationIntakeOptions,
   type OutboundEvent,
@@ -62,6 +68,18 @@ interface HeraldServerOptions {
   readonly connectionStore?: ConnectionStore;
   /** @default InMemoryPresenceStore */
   readonly presenceStore?: PresenceStore;
+  /**
+   * The streams' history, which `herald.v1` clients resume from. Share one
+   * (DynamoDB) between nodes for a client to resume on any of them.
+   * @default InMemoryHistoryStore (a new epoch at every start)
+   */
+  readonly historyStore?: HistoryStore;
+  /** Retention of the default in-memory history. @default DEFAULT_HISTORY_RETENTION */
+  readonly historyRetention?: HistoryRetention;
+  /** Claimed request ids, for idempotent publish. @default InMemoryIdempotencyStore */
+  readonly idempotencyStore?: IdempotencyStore;
+  /** A request id sent again within this window delivers nothing. @default 600000 */
+  readonly idempotencyWindowMs?: number;
   /** Where client messages and presence events go, besides in-process subscribers. @default [] */
   readonly outputs?: readonly EventPublisher[];
   /** @default SystemClock */
@@ -218,9 +236,23 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     perAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     total: options.maxConnections ?? defaultMaxConnections(),
   });
+  const history = new NotificationHistory(
+    options.historyStore ??
+      new InMemoryHistoryStore(clock, {
+        ...(options.historyRetention === undefined ? {} : { retention: options.historyRetention }),
+      }),
+    options.idempotencyStore ?? new InMemoryIdempotencyStore(),
+    clock,
+    {
+      ...(options.idempotencyWindowMs === undefined
+        ? {}
+        : { idempotencyWindowMs: options.idempotencyWindowMs }),
+    },
+  );
   const fanout = new NotificationFanout(registry, gateway, clock, {
     broadcastShards: 1,
     pageSize: 10_000,
+    history,
     ...options.fanout,
   });
   const intakes = new WeakMap<ShardQueue, NotificationIntake>();
@@ -228,6 +260,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'every-action',
     idleTimeoutMs,
+    history,
     onIncident: ({ severity, connectionId, action, error }) => {
       if (severity !== 'info') log[severity]('action not handled', { error, connectionId, action });
     },

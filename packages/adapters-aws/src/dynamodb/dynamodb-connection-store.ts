@@ -18,6 +18,7 @@ import {
   type Clock,
   type ConnectionRecord,
   type ConnectionStore,
+  ENVELOPE_PROTOCOL,
   LIMITS,
   type ListOptions,
   type Page,
@@ -63,6 +64,7 @@ const toItem = (record: ConnectionRecord): Item => ({
   lastSeenAt: record.lastSeenAt,
   expiresAt: record.expiresAt,
   ttl: epochSeconds(record.expiresAt),
+  ...(record.protocol === undefined ? {} : { protocol: record.protocol }),
 });
 
 const toRecord = (item: Item): ConnectionRecord => ({
@@ -73,6 +75,7 @@ const toRecord = (item: Item): ConnectionRecord => ({
   connectedAt: item.connectedAt as number,
   lastSeenAt: item.lastSeenAt as number,
   expiresAt: item.expiresAt as number,
+  ...(item.protocol === ENVELOPE_PROTOCOL ? { protocol: ENVELOPE_PROTOCOL } : {}),
 });
 
 const conditionFailed = (error: unknown): boolean =>

@@ -7,8 +7,11 @@ import {
   ConnectionRegistry,
   type ConnectionStore,
   type EventPublisher,
+  type HistoryStore,
+  type IdempotencyStore,
   type KeySource,
   NotificationFanout,
+  NotificationHistory,
   type PresenceStore,
   PresenceTracker,
   type ShardQueue,
@@ -56,8 +59,26 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
       }),
     [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock],
   );
+  container.bind(TOKENS.NotificationHistory).toResolvedValue(
+    (history: HistoryStore | undefined, idempotency: IdempotencyStore | undefined, clock: Clock) =>
+      history === undefined || idempotency === undefined
+        ? undefined
+        : new NotificationHistory(history, idempotency, clock, {
+            idempotencyWindowMs: config.idempotencyWindowSeconds * 1000,
+          }),
+    [
+      { serviceIdentifier: TOKENS.HistoryStore, optional: true },
+      { serviceIdentifier: TOKENS.IdempotencyStore, optional: true },
+      TOKENS.Clock,
+    ],
+  );
   container.bind(TOKENS.NotificationFanout).toResolvedValue(
-    (registry: ConnectionRegistry, gatewayFor: GatewayFor, clock: Clock) =>
+    (
+      registry: ConnectionRegistry,
+      gatewayFor: GatewayFor,
+      clock: Clock,
+      history: NotificationHistory | undefined,
+    ) =>
       new NotificationFanout(
         registry,
         gatewayFor(requireSetting(config, 'managementEndpoint')),
@@ -65,9 +86,10 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
         {
           broadcastShards: config.broadcastShards,
           concurrency: config.fanoutConcurrency,
+          ...(history === undefined ? {} : { history }),
         },
       ),
-    [TOKENS.ConnectionRegistry, TOKENS.GatewayFor, TOKENS.Clock],
+    [TOKENS.ConnectionRegistry, TOKENS.GatewayFor, TOKENS.Clock, TOKENS.NotificationHistory],
   );
   return container;
 };
@@ -83,6 +105,8 @@ interface Services {
   readonly publisher: () => EventPublisher;
   readonly gatewayFor: () => GatewayFor;
   readonly shardQueue: () => ShardQueue;
+  /** The streams' history, when a history table is configured. */
+  readonly history: () => NotificationHistory | undefined;
 }
 
 /** Accessors over a container; a handler's entry calls the ones it needs, once, at init. */
@@ -96,6 +120,7 @@ const servicesOf = (container: Container): Services => ({
   publisher: () => container.get(TOKENS.EventPublisher),
   gatewayFor: () => container.get(TOKENS.GatewayFor),
   shardQueue: () => container.get(TOKENS.ShardQueue),
+  history: () => container.get(TOKENS.NotificationHistory),
 });
 
 export type { AdapterBinder, GatewayFor, Services };

@@ -7,12 +7,13 @@ import { makeClientActionHandler } from '../handlers/client-actions.js';
 
 const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutputs, bindGateways));
 
-/** The ping, send, publish, subscribe, unsubscribe and $default routes. */
+/** The ping, send, publish, subscribe, unsubscribe, resume and $default routes. */
 const handler = makeClientActionHandler({
   registry: services.registry(),
   publisher: services.publisher(),
   gatewayFor: services.gatewayFor(),
   logger: services.logger,
+  history: services.history(),
   managementEndpoint: services.config.managementEndpoint,
 });
 
