@@ -1,4 +1,9 @@
-import { DynamoDbConnectionStore, DynamoDbPresenceStore } from '@herald/adapters-aws/dynamodb';
+import {
+  DynamoDbConnectionStore,
+  DynamoDbHistoryStore,
+  DynamoDbIdempotencyStore,
+  DynamoDbPresenceStore,
+} from '@herald/adapters-aws/dynamodb';
 import { SqsRequestPoller } from '@herald/adapters-aws/sqs';
 import { dynamoDbDocumentClient } from '@herald/adapters-aws/wiring/dynamodb';
 import { awsOutputPublisher, sqsClient } from '@herald/adapters-aws/wiring/outputs';
@@ -7,6 +12,9 @@ import {
   ConfigurationError,
   type ConnectionStore,
   type EventPublisher,
+  type HistoryRetention,
+  type HistoryStore,
+  type IdempotencyStore,
   type PresenceStore,
 } from '@herald/domain';
 
@@ -15,6 +23,9 @@ interface AwsSettings {
   /** DynamoDB tables, as the serverless stack creates them; both or neither. */
   readonly connectionsTable?: string | undefined;
   readonly presenceTable?: string | undefined;
+  /** The history table (streams and idempotency claims), shared by every node that shares the others. */
+  readonly historyTable?: string | undefined;
+  readonly historyRetention?: HistoryRetention | undefined;
   /** Client `publish` messages and presence events go here. */
   readonly outputTopicArn?: string | undefined;
   /** Client `send` messages go here (and presence, when there is no topic). */
@@ -27,6 +38,8 @@ interface AwsSettings {
 interface AwsAdapters {
   readonly connectionStore?: ConnectionStore;
   readonly presenceStore?: PresenceStore;
+  readonly historyStore?: HistoryStore;
+  readonly idempotencyStore?: IdempotencyStore;
   /** Routes client messages and presence to the topic and queue, as on the serverless stack. */
   readonly output?: EventPublisher;
   readonly inputPoller?: SqsRequestPoller;
@@ -60,6 +73,8 @@ const awsAdapters = (
   const adapters: {
     connectionStore?: ConnectionStore;
     presenceStore?: PresenceStore;
+    historyStore?: HistoryStore;
+    idempotencyStore?: IdempotencyStore;
     output?: EventPublisher;
     inputPoller?: SqsRequestPoller;
   } = {};
@@ -74,6 +89,15 @@ const awsAdapters = (
     adapters.presenceStore = new DynamoDbPresenceStore(documents, clock, {
       tableName: presenceTable,
     });
+  }
+  if (settings.historyTable !== undefined) {
+    const documents = dynamoDbDocumentClient();
+    const tableName = settings.historyTable;
+    adapters.historyStore = new DynamoDbHistoryStore(documents, clock, {
+      tableName,
+      ...(settings.historyRetention === undefined ? {} : { retention: settings.historyRetention }),
+    });
+    adapters.idempotencyStore = new DynamoDbIdempotencyStore(documents, { tableName });
   }
   const sqs = outputQueueUrl !== undefined || inputQueueUrl !== undefined ? sqsClient() : undefined;
   const output = awsOutputPublisher(

@@ -7,7 +7,7 @@ import {
 } from '@herald/adapters-aws/wiring/keys';
 import { StaticKeySource, SystemClock } from '@herald/adapters-node';
 import { ConfigurationError, type EventPublisher, TokenVerifier } from '@herald/domain';
-import { SETTINGS } from '@herald/settings';
+import { historyRetention, SETTINGS } from '@herald/settings';
 import { awsAdapters } from './aws-wiring.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
 import { generateDevCredentials, signDevToken } from './dev-credentials.js';
@@ -62,7 +62,7 @@ const main = async (): Promise<void> => {
       config.managementAccessKeys === undefined
         ? undefined
         : parseSigV4AccessKeys(`--${flag} / ${env}`, config.managementAccessKeys);
-    aws = awsAdapters(config, clock, {
+    aws = awsAdapters({ ...config, historyRetention: historyRetention(config) }, clock, {
       onRejected: (messageId, receiveCount, error) =>
         logger.error("notification request rejected; it stays for the queue's DLQ", {
           messageId,
@@ -97,6 +97,10 @@ const main = async (): Promise<void> => {
     clock,
     ...(aws.connectionStore === undefined ? {} : { connectionStore: aws.connectionStore }),
     ...(aws.presenceStore === undefined ? {} : { presenceStore: aws.presenceStore }),
+    ...(aws.historyStore === undefined ? {} : { historyStore: aws.historyStore }),
+    ...(aws.idempotencyStore === undefined ? {} : { idempotencyStore: aws.idempotencyStore }),
+    historyRetention: historyRetention(config),
+    idempotencyWindowMs: config.idempotencyWindowSeconds * 1000,
     idleTimeoutMs: config.idleTimeoutMs,
     maxConnectionAgeMs: config.maxConnectionAgeMs,
     rateLimitPerSecond: config.rateLimit,
@@ -127,6 +131,11 @@ const main = async (): Promise<void> => {
     config.connectionsTable === undefined
       ? 'State: in memory.'
       : `State: DynamoDB tables ${config.connectionsTable} and ${config.presenceTable}.`,
+  );
+  lines.push(
+    config.historyTable === undefined
+      ? 'History: in memory (a new epoch at every start).'
+      : `History: DynamoDB table ${config.historyTable}.`,
   );
   if (config.inputQueueUrl !== undefined)
     lines.push(`Polling notification requests from ${config.inputQueueUrl}.`);
