@@ -4,6 +4,8 @@ import {
   describeConnectionGatewayContract,
   describeConnectionStoreContract,
   describeEventPublisherContract,
+  describeHistoryStoreContract,
+  describeIdempotencyStoreContract,
   describeNodeStoreContract,
   describePresenceStoreContract,
   ManualClock,
@@ -13,11 +15,23 @@ import {
   InMemoryConnectionGateway,
   InMemoryConnectionStore,
   InMemoryEventPublisher,
+  InMemoryHistoryStore,
+  InMemoryIdempotencyStore,
   InMemoryNodeStore,
   InMemoryPresenceStore,
 } from '../src/index.js';
 
 describeNodeStoreContract('InMemoryNodeStore', () => new InMemoryNodeStore());
+
+describeHistoryStoreContract('InMemoryHistoryStore', (clock, retention) => {
+  const store = new InMemoryHistoryStore(clock, { retention });
+  return { store, peer: () => store };
+});
+
+describeIdempotencyStoreContract('InMemoryIdempotencyStore', () => {
+  const store = new InMemoryIdempotencyStore();
+  return { store, peer: () => store };
+});
 
 describeConnectionStoreContract(
   'InMemoryConnectionStore',

@@ -78,6 +78,17 @@ class ChannelNotAllowedError extends HeraldError {
   }
 }
 
+/** A resume naming a stream the connection may not read (another user's, or a channel its token does not allow). */
+class StreamNotAllowedError extends HeraldError {
+  readonly code = 'stream_not_allowed';
+  readonly stream: string;
+
+  constructor(stream: string) {
+    super(`the connection may not read stream "${stream}"`);
+    this.stream = stream;
+  }
+}
+
 /** An operation on a connection the registry does not hold (never connected, gone or expired). */
 class ConnectionNotFoundError extends HeraldError {
   readonly code = 'connection_not_found';
@@ -289,6 +300,7 @@ export {
   PayloadTooLargeError,
   RateLimitedError,
   StoreUnavailableError,
+  StreamNotAllowedError,
   storeRetryAfterSeconds,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,

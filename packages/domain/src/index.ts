@@ -14,6 +14,7 @@ export {
   PayloadTooLargeError,
   RateLimitedError,
   StoreUnavailableError,
+  StreamNotAllowedError,
   storeRetryAfterSeconds,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
@@ -38,6 +39,8 @@ export type {
   ContinuationMessage,
   DeliveryFailure,
 } from './model/continuation.js';
+export type { ClientProtocol, EnvelopeSource } from './model/envelope.js';
+export { ENVELOPE_PROTOCOL, envelopeText } from './model/envelope.js';
 export type {
   ClientMessageEvent,
   OutboundEvent,
@@ -57,6 +60,24 @@ export type { NotificationRequest } from './model/notification-request.js';
 export { isBroadcast } from './model/notification-request.js';
 export type { Principal } from './model/principal.js';
 export { ANY_CHANNEL, allowsChannel } from './model/principal.js';
+export type {
+  HistoryEntry,
+  HistoryRetention,
+  NotificationStamp,
+  RetentionPolicy,
+  StreamKind,
+  StreamPosition,
+} from './model/stream.js';
+export {
+  BROADCAST_STREAM,
+  channelStream,
+  DEFAULT_HISTORY_RETENTION,
+  mayRead,
+  retentionOf,
+  streamKind,
+  streamsOf,
+  userStream,
+} from './model/stream.js';
 export type { FrameError } from './parsing/client-frame-parser.js';
 export { parseClientFrame, validateChannel } from './parsing/client-frame-parser.js';
 export type {
@@ -85,6 +106,7 @@ export {
   DEFAULT_IDENTITY_SOURCE,
   missingIdentitySource,
   presentedToken,
+  requestedProtocol,
 } from './parsing/token-carriers.js';
 export type { Clock } from './ports/clock.js';
 export type {
@@ -94,6 +116,8 @@ export type {
 } from './ports/connection-gateway.js';
 export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
+export type { HistoryRead, HistoryStore, NewHistoryEntry } from './ports/history-store.js';
+export type { IdempotencyStore } from './ports/idempotency-store.js';
 export type { JsonWebKeyLike, KeySet, KeySource, VerificationKey } from './ports/key-source.js';
 export type {
   DeliveryOutcome,
@@ -117,6 +141,7 @@ export type {
   ClientActionsOptions,
   ClientConnection,
   ClientReply,
+  ResumedStream,
 } from './services/client-actions.js';
 export { ClientActions } from './services/client-actions.js';
 export type {
@@ -143,6 +168,12 @@ export type {
   ShardRunOptions,
 } from './services/notification-fanout.js';
 export { mergeReports, NotificationFanout } from './services/notification-fanout.js';
+export type {
+  NotificationHistoryOptions,
+  RecordOutcome,
+  StreamReplay,
+} from './services/notification-history.js';
+export { NotificationHistory } from './services/notification-history.js';
 export type {
   CarrySummary,
   IntakeOutcome,

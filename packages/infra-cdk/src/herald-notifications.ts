@@ -56,7 +56,7 @@ interface HeraldNotificationsProps {
 
 /**
  * Herald's whole serverless stack in one construct, composed of named parts
- * (`./parts/`): the connections and presence tables; the input topic and
+ * (`./parts/`): the connections, presence and history tables; the input topic and
  * queue (with a dead-letter queue) and the output topic and queue; the Lambda
  * functions with least-privilege grants; the WebSocket API with its
  * authorizer and routes; the presence HTTP API; and alarms.
@@ -69,6 +69,8 @@ class HeraldNotifications extends Construct {
   readonly stage: WebSocketStage;
   readonly connectionsTable: Table;
   readonly presenceTable: Table;
+  /** The streams' history and claimed request ids (resume, idempotent publish). */
+  readonly historyTable: Table;
   readonly inputTopic: Topic;
   readonly inputQueue: Queue;
   readonly inputDeadLetterQueue: Queue;
@@ -136,6 +138,7 @@ class HeraldNotifications extends Construct {
 
     this.connectionsTable = tables.connectionsTable;
     this.presenceTable = tables.presenceTable;
+    this.historyTable = tables.historyTable;
     this.inputTopic = messaging.inputTopic;
     this.inputQueue = messaging.inputQueue;
     this.inputDeadLetterQueue = messaging.inputDeadLetterQueue;

@@ -26,6 +26,7 @@ const ENTRIES: Readonly<Record<HandlerName, LambdaHandlerName>> = {
 interface LambdaEnvironmentInputs {
   readonly connectionsTableName: string;
   readonly presenceTableName: string;
+  readonly historyTableName: string;
   readonly jwt: HeraldJwtProps;
   readonly outputTopicArn: string;
   readonly outputQueueUrl: string;
@@ -51,6 +52,7 @@ const lambdaEnvironments = (
   const values: SettingInputs = {
     connectionsTable: inputs.connectionsTableName,
     presenceTable: inputs.presenceTableName,
+    historyTable: inputs.historyTableName,
     jwtSecretArn: jwt.secret?.secretArn,
     jwtSecretParameter: jwt.secretParameter?.parameterName,
     jwksUrl: jwt.jwksUrl,

@@ -46,6 +46,7 @@ describe('HeraldNotifications', () => {
       'publish',
       'subscribe',
       'unsubscribe',
+      'resume',
     ]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: routeKey,
@@ -57,7 +58,7 @@ describe('HeraldNotifications', () => {
     template.resourcePropertiesCountIs(
       'AWS::ApiGatewayV2::Integration',
       { ApiId: { Ref: Match.stringLikeRegexp('WebSocketApi') }, IntegrationType: 'AWS_PROXY' },
-      8,
+      9,
     );
   });
 
@@ -101,6 +102,55 @@ describe('HeraldNotifications', () => {
       ],
     });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('keeps history in its own table, keyed by stream and offset with TTL on a Number, read and written only by the handlers that need it', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'stream', KeyType: 'HASH' },
+        { AttributeName: 'offset', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'offset', AttributeType: 'N' }]),
+      TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+    const [historyId] = Object.keys(
+      template.findResources('AWS::DynamoDB::Table', {
+        Properties: { KeySchema: Match.arrayWith([{ AttributeName: 'stream', KeyType: 'HASH' }]) },
+      }),
+    );
+    const historyActions = (roleName: string) =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleName))
+        .flatMap(
+          (p) =>
+            p.Properties.PolicyDocument.Statement as {
+              Action: string | string[];
+              Resource: unknown;
+            }[],
+        )
+        .filter((st) => JSON.stringify(st.Resource).includes(historyId as string))
+        .flatMap((st) => [st.Action].flat())
+        .sort();
+
+    expect(historyActions('ActionsRole')).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(historyActions('NotificationsRole')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    for (const role of ['ConnectRole', 'DisconnectRole', 'PresenceRole', 'AuthorizerRole']) {
+      expect(historyActions(role)).toEqual([]);
+    }
+    const environments = Object.values(template.findResources('AWS::Lambda::Function')).map(
+      (f) => f.Properties.Environment.Variables as Record<string, unknown>,
+    );
+    expect(environments.filter((v) => 'HERALD_HISTORY_TABLE' in v)).toHaveLength(2);
   });
 
   it('sends failed notification requests to a dead-letter queue after maxReceiveCount', () => {

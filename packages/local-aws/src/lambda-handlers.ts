@@ -45,6 +45,7 @@ const lambdaHandlers = (env: Environment, managementEndpoint: string): LambdaHan
       publisher: services.publisher(),
       gatewayFor: services.gatewayFor(),
       logger,
+      history: services.history(),
       managementEndpoint: services.config.managementEndpoint,
     }) as LambdaHandlers['actions'],
     notifications: makeNotificationsHandler({

@@ -25,6 +25,8 @@ const ASKS_FOR_AWS: Readonly<Record<keyof AwsSettings, boolean>> = {
   maxConnectionAgeMs: false,
   storeTimeoutMs: false,
   storeRetries: false,
+  historyTable: true,
+  historyRetention: false,
 };
 
 /** The key sources that live in `@herald/adapters-aws`, by the setting that asks for each. */

@@ -1,5 +1,7 @@
 import {
   DynamoDbConnectionStore,
+  DynamoDbHistoryStore,
+  DynamoDbIdempotencyStore,
   DynamoDbNodeStore,
   DynamoDbPresenceStore,
 } from '@herald/adapters-aws/dynamodb';
@@ -14,6 +16,9 @@ import {
   ConfigurationError,
   type ConnectionStore,
   type EventPublisher,
+  type HistoryRetention,
+  type HistoryStore,
+  type IdempotencyStore,
   type NodeStore,
   type PresenceStore,
 } from '@herald/domain';
@@ -23,6 +28,9 @@ interface AwsSettings {
   /** DynamoDB tables, as the serverless stack creates them; both or neither. */
   readonly connectionsTable?: string | undefined;
   readonly presenceTable?: string | undefined;
+  /** The history table (streams and idempotency claims), shared by every node that shares the others. */
+  readonly historyTable?: string | undefined;
+  readonly historyRetention?: HistoryRetention | undefined;
   /** Client `publish` messages and presence events go here. */
   readonly outputTopicArn?: string | undefined;
   /** Client `send` messages go here (and presence, when there is no topic). */
@@ -40,6 +48,8 @@ interface AwsAdapters {
   readonly presenceStore?: PresenceStore;
   /** Node heartbeats, in the connections table, for several nodes sharing it. */
   readonly nodeStore?: NodeStore;
+  readonly historyStore?: HistoryStore;
+  readonly idempotencyStore?: IdempotencyStore;
   /** Routes client messages and presence to the topic and queue, as on the serverless stack. */
   readonly output?: EventPublisher;
   readonly inputPoller?: SqsRequestPoller;
@@ -76,6 +86,8 @@ const awsAdapters = (
     connectionStore?: ConnectionStore;
     presenceStore?: PresenceStore;
     nodeStore?: NodeStore;
+    historyStore?: HistoryStore;
+    idempotencyStore?: IdempotencyStore;
     output?: EventPublisher;
     inputPoller?: SqsRequestPoller;
   } = {};
@@ -95,6 +107,15 @@ const awsAdapters = (
       tableName: presenceTable,
     });
     adapters.nodeStore = new DynamoDbNodeStore(documents, { tableName: connectionsTable });
+  }
+  if (settings.historyTable !== undefined) {
+    const documents = dynamoDbDocumentClient();
+    const tableName = settings.historyTable;
+    adapters.historyStore = new DynamoDbHistoryStore(documents, clock, {
+      tableName,
+      ...(settings.historyRetention === undefined ? {} : { retention: settings.historyRetention }),
+    });
+    adapters.idempotencyStore = new DynamoDbIdempotencyStore(documents, { tableName });
   }
   const sqs = outputQueueUrl !== undefined || inputQueueUrl !== undefined ? sqsClient() : undefined;
   const output = awsOutputPublisher(

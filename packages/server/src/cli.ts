@@ -8,7 +8,12 @@ import {
   storeRetryAfterSeconds,
   TokenVerifier,
 } from '@herald/domain';
-import { keySourceChoice, SETTINGS, tokenVerifierOptions } from '@herald/settings';
+import {
+  historyRetention,
+  keySourceChoice,
+  SETTINGS,
+  tokenVerifierOptions,
+} from '@herald/settings';
 import { loadAwsAdapters, loadKeySource } from './aws-loading.js';
 import type { AwsAdapters } from './aws-wiring.js';
 import type { ClusterOptions } from './cluster/cluster-node.js';
@@ -116,7 +121,7 @@ const main = async (): Promise<void> => {
       config.managementAccessKeys === undefined
         ? undefined
         : parseSigV4AccessKeys(`--${flag} / ${env}`, config.managementAccessKeys);
-    aws = await loadAwsAdapters(config, clock, {
+    aws = await loadAwsAdapters({ ...config, historyRetention: historyRetention(config) }, clock, {
       onRejected: (messageId, receiveCount, error) =>
         logger.error("notification request rejected; it stays for the queue's DLQ", {
           messageId,
@@ -161,6 +166,10 @@ const main = async (): Promise<void> => {
       clock,
       ...(aws.connectionStore === undefined ? {} : { connectionStore: aws.connectionStore }),
       ...(aws.presenceStore === undefined ? {} : { presenceStore: aws.presenceStore }),
+      ...(aws.historyStore === undefined ? {} : { historyStore: aws.historyStore }),
+      ...(aws.idempotencyStore === undefined ? {} : { idempotencyStore: aws.idempotencyStore }),
+      historyRetention: historyRetention(config),
+      idempotencyWindowMs: config.idempotencyWindowSeconds * 1000,
       idleTimeoutMs: config.idleTimeoutMs,
       maxConnectionAgeMs: config.maxConnectionAgeMs,
       rateLimitPerSecond: config.rateLimit,
@@ -202,6 +211,11 @@ const main = async (): Promise<void> => {
     lines.push(
       `Node ${cluster.advertiseUrl}: heartbeat every ${cluster.heartbeatMs} ms, lease ${cluster.leaseMs} ms.`,
     );
+  lines.push(
+    config.historyTable === undefined
+      ? 'History: in memory (a new epoch at every start).'
+      : `History: DynamoDB table ${config.historyTable}.`,
+  );
   if (config.inputQueueUrl !== undefined)
     lines.push(`Polling notification requests from ${config.inputQueueUrl}.`);
   if (development) {

@@ -5,6 +5,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import {
   InMemoryConnectionStore,
   InMemoryEventPublisher,
+  InMemoryHistoryStore,
+  InMemoryIdempotencyStore,
   InMemoryPresenceStore,
 } from '@herald/adapters-memory';
 import { SystemClock } from '@herald/adapters-node';
@@ -19,12 +21,16 @@ import {
   type ConnectionStore,
   type DeliveryReport,
   type EventPublisher,
+  type HistoryRetention,
+  type HistoryStore,
+  type IdempotencyStore,
   type InboundNotification,
   type IntakeOutcome,
   LIMITS,
   meteredStore,
   NotificationFanout,
   type NotificationFanoutOptions,
+  NotificationHistory,
   NotificationIntake,
   type NotificationIntakeOptions,
   type OutboundEvent,
@@ -72,6 +78,18 @@ interface HeraldServerOptions {
   readonly connectionStore?: ConnectionStore;
   /** @default InMemoryPresenceStore */
   readonly presenceStore?: PresenceStore;
+  /**
+   * The streams' history, which `herald.v1` clients resume from. Share one
+   * (DynamoDB) between nodes for a client to resume on any of them.
+   * @default InMemoryHistoryStore (a new epoch at every start)
+   */
+  readonly historyStore?: HistoryStore;
+  /** Retention of the default in-memory history. @default DEFAULT_HISTORY_RETENTION */
+  readonly historyRetention?: HistoryRetention;
+  /** Claimed request ids, for idempotent publish. @default InMemoryIdempotencyStore */
+  readonly idempotencyStore?: IdempotencyStore;
+  /** A request id sent again within this window delivers nothing. @default 600000 */
+  readonly idempotencyWindowMs?: number;
   /** Where client messages and presence events go, besides in-process subscribers. @default [] */
   readonly outputs?: readonly EventPublisher[];
   /** @default SystemClock */
@@ -266,7 +284,20 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     perAddress: options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
     total: options.maxConnections ?? defaultMaxConnections(),
   });
-  const fanoutOptions = { broadcastShards: 1, pageSize: 10_000, ...options.fanout };
+  const history = new NotificationHistory(
+    options.historyStore ??
+      new InMemoryHistoryStore(clock, {
+        ...(options.historyRetention === undefined ? {} : { retention: options.historyRetention }),
+      }),
+    options.idempotencyStore ?? new InMemoryIdempotencyStore(),
+    clock,
+    {
+      ...(options.idempotencyWindowMs === undefined
+        ? {}
+        : { idempotencyWindowMs: options.idempotencyWindowMs }),
+    },
+  );
+  const fanoutOptions = { broadcastShards: 1, pageSize: 10_000, history, ...options.fanout };
   const node: ClusterNode | undefined =
     options.cluster === undefined || owner === undefined
       ? undefined
@@ -290,6 +321,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     // The socket is here too, so a ping is answered even while the store is slow.
     answerPing: 'before-refresh',
     idleTimeoutMs,
+    history,
     onIncident: ({ severity, connectionId, action, error }) => {
       if (severity !== 'info') log[severity]('action not handled', { error, connectionId, action });
     },
@@ -418,7 +450,8 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
       }
       const started = clock.now();
       const outcome = await intake.accept(message, { deadline });
-      if (outcome.kind !== 'split') recordDelivery(recorder, outcome.report, clock.now() - started);
+      // A split hands its shards on and a duplicate delivers nothing: neither has a report.
+      if ('report' in outcome) recordDelivery(recorder, outcome.report, clock.now() - started);
       const { level, message: text, fields } = outcomeLog(message.request.id, outcome);
       log[level](text, fields);
       return outcome;

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   type ClientActions,
+  type ClientProtocol,
   type Clock,
   type ConnectionRegistry,
   errorFrame,
@@ -18,7 +19,7 @@ import {
 import type { RawData, WebSocket } from 'ws';
 import type { CapExceeded, ConnectionCaps } from './connection-caps.js';
 import type { StoreBacklog } from './store-backlog.js';
-import { presentedTokenOf } from './token-carriers.js';
+import { presentedTokenOf, requestedProtocolOf } from './token-carriers.js';
 import type { LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
 import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
 
@@ -155,15 +156,22 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     const overUser = caps.admitUser(userId);
     if (overUser !== undefined) return refuseCap(socket, overUser);
     socket.once('close', () => caps.releaseUser(userId));
+    const protocol = requestedProtocolOf(request, url);
     completeUpgrade(request, socket, head, presented.protocol, (ws) =>
-      accept(ws, verdict.value, request),
+      accept(ws, verdict.value, request, protocol),
     );
   };
 
-  const accept = (socket: WebSocket, principal: Principal, request: IncomingMessage): void => {
+  const accept = (
+    socket: WebSocket,
+    principal: Principal,
+    request: IncomingMessage,
+    protocol: ClientProtocol | undefined,
+  ): void => {
     const now = clock.now();
+    const connectionId = newConnectionId();
     const live: LiveConnection = {
-      connectionId: newConnectionId(),
+      connectionId,
       userId: principal.userId,
       socket,
       connectedAt: now,
@@ -174,10 +182,11 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       queue: Promise.resolve(),
       sourceIp: request.socket.remoteAddress,
       userAgent: request.headers['user-agent'],
+      deliver: async (frame) => gateway.post(connectionId, frame),
     };
     gateway.add(live);
     metrics.connectionOpened();
-    live.queue = registry.connect(live.connectionId, principal).then(
+    live.queue = registry.connect(live.connectionId, principal, protocol).then(
       () => undefined,
       (error) => {
         if (error instanceof StoreUnavailableError) {

@@ -8,6 +8,7 @@ export {
   settingsTable,
   withSettingsTable,
 } from './help-text.js';
+export { historyRetention } from './history-retention.js';
 export type { CommandLine, Environment } from './load-settings.js';
 export { loadLambdaSettings, loadSettings, parseCommandLine } from './load-settings.js';
 export type {

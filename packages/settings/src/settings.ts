@@ -95,6 +95,15 @@ const STATE_READERS = [
 ] as const;
 const OUTPUT_READERS = ['server', 'local-aws', 'actions', 'presence', 'presence-query'] as const;
 const FANOUT_READERS = ['local-aws', 'notifications', 'notifications-topic'] as const;
+/** Who keeps or replays the streams' history: the fanouts append, the action handler resumes. */
+const HISTORY_READERS = [
+  'server',
+  'local-aws',
+  'actions',
+  'notifications',
+  'notifications-topic',
+] as const;
+
 /** Every handler that builds the connection registry or the presence tracker reads their lifetimes. */
 const LIFETIME_READERS = STATE_READERS;
 
@@ -300,6 +309,69 @@ const SETTINGS = {
     shownDefault: '500',
     schema: z._default(positiveInt, 500),
     readBy: ['server'],
+  },
+  historyTable: {
+    env: 'HERALD_HISTORY_TABLE',
+    flag: 'history-table',
+    help: "DynamoDB history table (streams' entries and idempotency claims); without it history is kept in memory (the server) or not at all (a Lambda)",
+    schema: z.optional(tableName),
+    readBy: HISTORY_READERS,
+  },
+  historyUserEntries: {
+    env: 'HERALD_HISTORY_USER_ENTRIES',
+    flag: 'history-user-entries',
+    help: 'entries kept per user stream (user:{id}); a resume replays at most this many',
+    shownDefault: '100',
+    schema: z._default(positiveInt, 100),
+    readBy: HISTORY_READERS,
+  },
+  historyUserTtlSeconds: {
+    env: 'HERALD_HISTORY_USER_TTL_SECONDS',
+    flag: 'history-user-ttl-seconds',
+    help: 'how long a user stream keeps an entry',
+    shownDefault: '3600',
+    schema: z._default(positiveInt, 3600),
+    readBy: HISTORY_READERS,
+  },
+  historyChannelEntries: {
+    env: 'HERALD_HISTORY_CHANNEL_ENTRIES',
+    flag: 'history-channel-entries',
+    help: 'entries kept per channel stream (channel:{name})',
+    shownDefault: '100',
+    schema: z._default(positiveInt, 100),
+    readBy: HISTORY_READERS,
+  },
+  historyChannelTtlSeconds: {
+    env: 'HERALD_HISTORY_CHANNEL_TTL_SECONDS',
+    flag: 'history-channel-ttl-seconds',
+    help: 'how long a channel stream keeps an entry',
+    shownDefault: '3600',
+    schema: z._default(positiveInt, 3600),
+    readBy: HISTORY_READERS,
+  },
+  historyBroadcastEntries: {
+    env: 'HERALD_HISTORY_BROADCAST_ENTRIES',
+    flag: 'history-broadcast-entries',
+    help: 'entries kept in the broadcast stream',
+    shownDefault: '20',
+    schema: z._default(positiveInt, 20),
+    readBy: HISTORY_READERS,
+  },
+  historyBroadcastTtlSeconds: {
+    env: 'HERALD_HISTORY_BROADCAST_TTL_SECONDS',
+    flag: 'history-broadcast-ttl-seconds',
+    help: 'how long the broadcast stream keeps an entry',
+    shownDefault: '3600',
+    schema: z._default(positiveInt, 3600),
+    readBy: HISTORY_READERS,
+  },
+  idempotencyWindowSeconds: {
+    env: 'HERALD_IDEMPOTENCY_WINDOW_SECONDS',
+    flag: 'idempotency-window-seconds',
+    help: 'a request sent again with the same id within this window is answered "duplicate" and delivers nothing',
+    shownDefault: '600',
+    schema: z._default(positiveInt, 600),
+    readBy: ['server', 'local-aws', 'notifications', 'notifications-topic'],
   },
   outputTopicArn: {
     env: 'HERALD_OUTPUT_TOPIC_ARN',

@@ -18,6 +18,7 @@ import {
   type Clock,
   type ConnectionRecord,
   type ConnectionStore,
+  ENVELOPE_PROTOCOL,
   LIMITS,
   type ListOptions,
   type Page,
@@ -67,6 +68,7 @@ const toItem = (record: ConnectionRecord): Item => ({
   ...(record.owner?.incarnation === undefined
     ? {}
     : { ownerIncarnation: record.owner.incarnation }),
+  ...(record.protocol === undefined ? {} : { protocol: record.protocol }),
 });
 
 /** An item written before owners were recorded has none: it belongs to the default gateway. */
@@ -86,6 +88,7 @@ const toRecord = (item: Item): ConnectionRecord => ({
   lastSeenAt: item.lastSeenAt as number,
   expiresAt: item.expiresAt as number,
   ...ownerOf(item),
+  ...(item.protocol === ENVELOPE_PROTOCOL ? { protocol: ENVELOPE_PROTOCOL } : {}),
 });
 
 const conditionFailed = (error: unknown): boolean =>

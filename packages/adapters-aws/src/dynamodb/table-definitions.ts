@@ -1,7 +1,7 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
- * Herald's two tables, as DynamoDB sees them. The CDK construct and the tests
+ * Herald's tables, as DynamoDB sees them. The CDK construct and the tests
  * create tables from these same definitions. Both use on-demand billing; the
  * connections table's stream feeds the presence handler.
  *
@@ -73,10 +73,35 @@ const presenceTableDefinition = (tableName: string): CreateTableCommandInput => 
   ],
 });
 
+/**
+ * history table: key (stream, offset), TTL attribute `ttl` (Number, epoch seconds)
+ *   head   stream = "<stream>"   offset = 0   last (Number), epoch: the
+ *          stream's counter, moved by one atomic UpdateItem per append; no TTL.
+ *   entry  stream = "<stream>"   offset = 1, 2, 3…   epoch, id, data (the
+ *          encoded JSON), at, excludeUsers?, expiresAt (ms), ttl
+ *   claim  stream = "request#<id>"   offset = 0   expiresAt, ttl: a request id
+ *          claimed for idempotent publish (`request#` never begins a stream name).
+ * A resume of one stream is one GetItem of its head and one Query of its
+ * newest entries after the client's offset, both strongly consistent.
+ */
+const historyTableDefinition = (tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: [
+    { AttributeName: 'stream', AttributeType: 'S' },
+    { AttributeName: 'offset', AttributeType: 'N' },
+  ],
+  KeySchema: [
+    { AttributeName: 'stream', KeyType: 'HASH' },
+    { AttributeName: 'offset', KeyType: 'RANGE' },
+  ],
+});
+
 export {
   CONNECTIONS_USER_INDEX,
   connectionsTableDefinition,
   EXPIRY_SHARDS,
+  historyTableDefinition,
   PRESENCE_EXPIRY_INDEX,
   presenceTableDefinition,
   TTL_ATTRIBUTE,

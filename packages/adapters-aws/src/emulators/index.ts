@@ -188,6 +188,12 @@ const emulatorEnvironment = (endpoints: Pick<Emulators, 'dynamoEndpoint' | 'faux
 });
 
 export type { QueueOptions, TestQueue, TestTables, TopicOptions } from './resources.js';
-export { createQueue, createTables, createTopicWithQueue, uniqueName } from './resources.js';
+export {
+  createHistoryTable,
+  createQueue,
+  createTables,
+  createTopicWithQueue,
+  uniqueName,
+} from './resources.js';
 export type { EmulatorOptions, Emulators };
 export { emulatorEnvironment, JavaMissingError, javaAvailable, startEmulators };

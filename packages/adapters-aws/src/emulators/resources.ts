@@ -12,6 +12,7 @@ import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/c
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import {
   connectionsTableDefinition,
+  historyTableDefinition,
   presenceTableDefinition,
   TTL_ATTRIBUTE,
 } from '../dynamodb/index.js';
@@ -45,6 +46,19 @@ const createTables = async (
   );
   await client.send(new CreateTableCommand(presenceTableDefinition(presence)));
   return { connections, presence, streamArn: created.TableDescription?.LatestStreamArn as string };
+};
+
+/** A fresh history table (streams and idempotency claims), with its TTL. */
+const createHistoryTable = async (client: DynamoDBClient): Promise<string> => {
+  const history = uniqueName('herald-history');
+  await client.send(new CreateTableCommand(historyTableDefinition(history)));
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: history,
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    }),
+  );
+  return history;
 };
 
 interface TestQueue {
@@ -111,4 +125,4 @@ const createTopicWithQueue = async (
 };
 
 export type { QueueOptions, TestQueue, TestTables, TopicOptions };
-export { createQueue, createTables, createTopicWithQueue, uniqueName };
+export { createHistoryTable, createQueue, createTables, createTopicWithQueue, uniqueName };

@@ -7,6 +7,7 @@ export type {
   TopicOptions,
 } from '../emulators/index.js';
 export {
+  createHistoryTable,
   createQueue,
   createTables,
   createTopicWithQueue,

@@ -125,7 +125,8 @@ describe('NotificationIntake', () => {
     while (bodies.length > 0 && runs < 100) {
       const outcome = await accept(bodies.shift() as string);
       runs++;
-      if (outcome.kind !== 'split') expect(outcome.report.targeted).toBeLessThanOrEqual(3);
+      if (outcome.kind !== 'split' && outcome.kind !== 'duplicate')
+        expect(outcome.report.targeted).toBeLessThanOrEqual(3);
       bodies.push(...carried.splice(0).map(encodeContinuationMessage));
     }
 

@@ -1,10 +1,17 @@
+import type { StreamPosition } from './stream.js';
+
 /** A client frame that parsed and validated. */
 type ClientFrame =
   | { readonly action: 'ping' }
   | { readonly action: 'send'; readonly message: unknown }
   | { readonly action: 'publish'; readonly message: unknown }
   | { readonly action: 'subscribe'; readonly channel: string }
-  | { readonly action: 'unsubscribe'; readonly channel: string };
+  | { readonly action: 'unsubscribe'; readonly channel: string }
+  | {
+      readonly action: 'resume';
+      /** Each stream to resume, with the position the client has (epoch `''` when it has none). */
+      readonly streams: Readonly<Record<string, StreamPosition>>;
+    };
 
 type ClientAction = ClientFrame['action'];
 
@@ -14,6 +21,7 @@ const CLIENT_ACTIONS: readonly ClientAction[] = [
   'publish',
   'subscribe',
   'unsubscribe',
+  'resume',
 ];
 
 export type { ClientAction, ClientFrame };

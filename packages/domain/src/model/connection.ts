@@ -9,6 +9,8 @@ interface ConnectionOwner {
   readonly endpoint: string;
   readonly incarnation?: string;
 }
+/** How a connection receives notifications: `herald.v1` enveloped (absent: the bare `data`, Sumu's). */
+type ClientProtocol = 'herald.v1';
 
 /** One live client connection, as the registry stores it. Times are epoch milliseconds. */
 interface ConnectionRecord {
@@ -28,6 +30,8 @@ interface ConnectionRecord {
    * belongs to the default (local) gateway.
    */
   readonly owner?: ConnectionOwner;
+  /** `herald.v1` when the client opted into envelopes; absent, it receives the bare data. */
+  readonly protocol?: ClientProtocol;
 }
 
 /** One page of a listing; `cursor` is absent on the last page. */
@@ -45,4 +49,4 @@ interface BroadcastShard {
   readonly totalSegments: number;
 }
 
-export type { BroadcastShard, ConnectionOwner, ConnectionRecord, Page };
+export type { BroadcastShard, ClientProtocol, ConnectionOwner, ConnectionRecord, Page };

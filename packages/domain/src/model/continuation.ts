@@ -1,4 +1,5 @@
 import type { BroadcastShard } from './connection.js';
+import type { NotificationStamp } from './stream.js';
 
 /** A target that did not end delivered or gone, and why. */
 interface DeliveryFailure {
@@ -49,6 +50,8 @@ interface ContinuationMessage {
   readonly continuation: Continuation;
   /** How long the queue keeps the message out of sight (SQS DelaySeconds, 0 to 900). */
   readonly delaySeconds: number;
+  /** Where the request was kept, so the continuation frames the same envelopes (`herald_stamp`). */
+  readonly stamp?: NotificationStamp;
 }
 
 export type { Continuation, ContinuationMessage, DeliveryFailure };

@@ -1,6 +1,7 @@
 import { type PayloadTooLargeError, UnknownActionError, ValidationError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { ClientFrame } from '../model/client-frame.js';
+import { type StreamPosition, streamKind } from '../model/stream.js';
 import { err, ok, type Result } from '../result.js';
 import { checkNesting, describe, isPlainObject, parseJsonInput } from './json-input.js';
 
@@ -22,6 +23,67 @@ const validateChannel = (value: unknown, field = 'channel'): Result<string, Vali
     );
   }
   return ok(value);
+};
+
+/** Most streams one resume frame may name. */
+const MAX_RESUME_STREAMS = 64;
+const MAX_EPOCH_LENGTH = 128;
+
+/** Checks a stream name: `broadcast`, `user:{id}` or `channel:{name}`. */
+const validateStream = (stream: string, field: string): Result<string, ValidationError> => {
+  const kind = streamKind(stream);
+  if (kind === 'channel') {
+    const channel = validateChannel(stream.slice('channel:'.length), field);
+    return channel.ok ? ok(stream) : channel;
+  }
+  if (kind === 'user' && stream.length - 'user:'.length > LIMITS.maxIdLength) {
+    return err(new ValidationError(field, `names a user id over ${LIMITS.maxIdLength} characters`));
+  }
+  if (kind === undefined) {
+    return err(new ValidationError(field, 'must be "broadcast", "user:{id}" or "channel:{name}"'));
+  }
+  return ok(stream);
+};
+
+/** Checks a resume frame's `streams`: `{stream: {epoch, offset}}`, 1 to 64 of them. */
+const validateResumeStreams = (
+  value: unknown,
+): Result<Record<string, StreamPosition>, ValidationError> => {
+  if (!isPlainObject(value)) {
+    return err(new ValidationError('streams', `must be an object, got ${describe(value)}`));
+  }
+  const names = Object.keys(value);
+  if (names.length === 0 || names.length > MAX_RESUME_STREAMS) {
+    return err(new ValidationError('streams', `must name 1 to ${MAX_RESUME_STREAMS} streams`));
+  }
+  const streams: Record<string, StreamPosition> = {};
+  for (const name of names) {
+    const field = `streams[${JSON.stringify(name.slice(0, 300))}]`;
+    const stream = validateStream(name, field);
+    if (!stream.ok) return stream;
+    const position = value[name];
+    if (!isPlainObject(position)) {
+      return err(new ValidationError(field, `must be {epoch, offset}, got ${describe(position)}`));
+    }
+    const { epoch, offset } = position;
+    if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+      return err(new ValidationError(`${field}.offset`, 'must be a whole number, 0 or more'));
+    }
+    if (epoch === undefined && offset === 0) {
+      streams[name] = { epoch: '', offset };
+      continue;
+    }
+    if (typeof epoch !== 'string' || epoch.length > MAX_EPOCH_LENGTH) {
+      return err(
+        new ValidationError(
+          `${field}.epoch`,
+          `must be a string of at most ${MAX_EPOCH_LENGTH} characters (it may be left out with offset 0)`,
+        ),
+      );
+    }
+    streams[name] = { epoch, offset };
+  }
+  return ok(streams);
 };
 
 /**
@@ -58,6 +120,10 @@ const parseClientFrame = (
     case 'unsubscribe': {
       const channel = validateChannel(frame.channel);
       return channel.ok ? ok({ action, channel: channel.value }) : channel;
+    }
+    case 'resume': {
+      const streams = validateResumeStreams(frame.streams);
+      return streams.ok ? ok({ action, streams: streams.value }) : streams;
     }
     default:
       return err(new UnknownActionError(action.slice(0, 64)));

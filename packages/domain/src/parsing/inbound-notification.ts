@@ -2,6 +2,7 @@ import { type PayloadTooLargeError, ValidationError } from '../errors.js';
 import type { BroadcastShard } from '../model/connection.js';
 import type { Continuation } from '../model/continuation.js';
 import type { NotificationRequest } from '../model/notification-request.js';
+import type { NotificationStamp } from '../model/stream.js';
 import { err, ok, type Result } from '../result.js';
 import { parseJsonInput } from './json-input.js';
 import {
@@ -38,6 +39,8 @@ type InboundNotification =
       readonly input: unknown;
       /** Where the shard resumes, when it is a shard's continuation. */
       readonly continuation?: Continuation;
+      /** Where the request was kept, when history is kept. */
+      readonly stamp?: NotificationStamp;
     }
   | {
       /** The rest of a request: exactly `continuation.connections`. */
@@ -45,6 +48,7 @@ type InboundNotification =
       readonly request: NotificationRequest;
       readonly continuation: Continuation;
       readonly input: unknown;
+      readonly stamp?: NotificationStamp;
     }
   | {
       readonly kind: 'batch';
@@ -72,7 +76,8 @@ const parseInboundNotification = (
   const envelope = accepts.shard === true ? decodeHeraldEnvelope(input) : undefined;
   if (envelope !== undefined) {
     if (!envelope.ok) return envelope;
-    const { shard, continuation, request: sent } = envelope.value;
+    const { shard, continuation, stamp, request: sent } = envelope.value;
+    const stamped = stamp === undefined ? {} : { stamp };
     const request = parseNotificationRequest(sent);
     if (!request.ok) {
       const { error } = request;
@@ -85,10 +90,17 @@ const parseInboundNotification = (
         shard,
         input: sent,
         ...(continuation === undefined ? {} : { continuation }),
+        ...stamped,
       });
     }
     if (continuation !== undefined) {
-      return ok({ kind: 'continuation', request: request.value, continuation, input: sent });
+      return ok({
+        kind: 'continuation',
+        request: request.value,
+        continuation,
+        input: sent,
+        ...stamped,
+      });
     }
   }
   const request = parseNotificationRequest(input);

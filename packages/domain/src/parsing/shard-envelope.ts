@@ -1,12 +1,14 @@
 import { ValidationError } from '../errors.js';
 import type { BroadcastShard } from '../model/connection.js';
 import type { Continuation, ContinuationMessage, DeliveryFailure } from '../model/continuation.js';
+import { type NotificationStamp, type StreamPosition, streamKind } from '../model/stream.js';
 import { err, ok, type Result } from '../result.js';
 import { describe, isPlainObject } from './json-input.js';
 
 /** A broadcast shard as it travels through the notifications queue: the request as sent, and its shard. */
 interface ShardMessage {
   readonly herald_shard: BroadcastShard;
+  readonly herald_stamp?: NotificationStamp;
   readonly request: unknown;
 }
 
@@ -18,18 +20,29 @@ interface ShardMessage {
 interface HeraldEnvelope {
   readonly shard?: BroadcastShard;
   readonly continuation?: Continuation;
+  /** Where the request was kept (`herald_stamp`), when history is kept. */
+  readonly stamp?: NotificationStamp;
   readonly request: unknown;
 }
 
 /** The body of one shard message. */
-const encodeShardMessage = (request: unknown, shard: BroadcastShard): string =>
-  JSON.stringify({ herald_shard: shard, request } satisfies ShardMessage);
+const encodeShardMessage = (
+  request: unknown,
+  shard: BroadcastShard,
+  stamp?: NotificationStamp,
+): string =>
+  JSON.stringify({
+    herald_shard: shard,
+    ...(stamp === undefined ? {} : { herald_stamp: stamp }),
+    request,
+  } satisfies ShardMessage);
 
 /** The body of one continuation message. */
 const encodeContinuationMessage = (message: ContinuationMessage): string => {
-  const { shard, continuation, request } = message;
+  const { shard, continuation, request, stamp } = message;
   return JSON.stringify({
     ...(shard === undefined ? {} : { herald_shard: shard }),
+    ...(stamp === undefined ? {} : { herald_stamp: stamp }),
     herald_continuation: continuation,
     request,
   });
@@ -108,6 +121,26 @@ const decodeContinuation = (value: unknown): Result<Continuation, ValidationErro
   });
 };
 
+const decodeStamp = (value: unknown): Result<NotificationStamp, ValidationError> => {
+  const field = 'herald_stamp';
+  if (!isPlainObject(value) || !isId(value.id) || !isPlainObject(value.positions)) {
+    return err(new ValidationError(field, 'must be {id, positions}'));
+  }
+  const positions: Record<string, StreamPosition> = {};
+  for (const [stream, position] of Object.entries(value.positions)) {
+    if (streamKind(stream) === undefined) {
+      return err(
+        new ValidationError(`${field}.positions`, `names no stream: "${stream.slice(0, 64)}"`),
+      );
+    }
+    if (!isPlainObject(position) || !isId(position.epoch) || !isCount(position.offset)) {
+      return err(new ValidationError(`${field}.positions`, 'must map streams to {epoch, offset}'));
+    }
+    positions[stream] = { epoch: position.epoch, offset: position.offset };
+  }
+  return ok({ id: value.id, positions });
+};
+
 /**
  * Reads a parsed value as Herald's envelope. `undefined` when the value is no
  * envelope at all (then it is a request); an error when it is one, but its
@@ -130,9 +163,16 @@ const decodeHeraldEnvelope = (
     if (!decoded.ok) return decoded;
     continuation = decoded.value;
   }
+  let stamp: NotificationStamp | undefined;
+  if (Object.hasOwn(value, 'herald_stamp')) {
+    const decoded = decodeStamp(value.herald_stamp);
+    if (!decoded.ok) return decoded;
+    stamp = decoded.value;
+  }
   return ok({
     ...(shard === undefined ? {} : { shard }),
     ...(continuation === undefined ? {} : { continuation }),
+    ...(stamp === undefined ? {} : { stamp }),
     request: value.request,
   });
 };

@@ -1,3 +1,6 @@
+import type { ClientProtocol } from '../model/connection.js';
+import { ENVELOPE_PROTOCOL } from '../model/envelope.js';
+
 /** Where a client's token was found. */
 type TokenCarrier = 'query:authorization' | 'query:token' | 'header' | 'subprotocol';
 
@@ -6,8 +9,9 @@ interface PresentedToken {
   readonly carrier: TokenCarrier | undefined;
   /**
    * The one subprotocol to echo, when the client offered any. Browsers fail a
-   * connection whose offer gets no answer, so one is always chosen: the first
-   * offered protocol that is not the token, else the token offer itself.
+   * connection whose offer gets no answer, so one is always chosen: `herald.v1`
+   * when offered, else the first offered protocol that is not the token, else
+   * the token offer itself.
    */
   readonly protocol: string | undefined;
 }
@@ -20,6 +24,22 @@ interface ConnectRequest {
 
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 
+const subprotocolOffers = (headers: ConnectRequest['headers']): string[] =>
+  (headers['sec-websocket-protocol'] ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+
+/**
+ * The protocol a client asks for: `herald.v1` (envelopes, resume) when it
+ * offers that subprotocol or passes `protocol=herald.v1` in the query;
+ * otherwise none, and it receives the bare `data`, as Sumu's clients do.
+ */
+const requestedProtocol = ({ query, headers }: ConnectRequest): ClientProtocol | undefined =>
+  query.protocol === ENVELOPE_PROTOCOL || subprotocolOffers(headers).includes(ENVELOPE_PROTOCOL)
+    ? ENVELOPE_PROTOCOL
+    : undefined;
+
 /**
  * Finds the client's token, in DESIGN.md's order: the `authorization` query
  * parameter, the `token` query parameter, an `Authorization: Bearer` header,
@@ -27,13 +47,14 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]*$/;
  * it out of URLs: `new WebSocket(url, ['herald', token])`).
  */
 const presentedToken = ({ query, headers }: ConnectRequest): PresentedToken => {
-  const offers = (headers['sec-websocket-protocol'] ?? '')
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
+  const offers = subprotocolOffers(headers);
   const tokenOffer = offers.find((p) => JWT_SHAPE.test(p));
   const protocol =
-    offers.length === 0 ? undefined : (offers.find((p) => p !== tokenOffer) ?? tokenOffer);
+    offers.length === 0
+      ? undefined
+      : offers.includes(ENVELOPE_PROTOCOL)
+        ? ENVELOPE_PROTOCOL
+        : (offers.find((p) => p !== tokenOffer) ?? tokenOffer);
   const bearer = /^Bearer\s+(\S+)$/i.exec(headers.authorization ?? '')?.[1];
   const found: [string | undefined, TokenCarrier][] = [
     [query.authorization, 'query:authorization'],
@@ -79,4 +100,4 @@ const missingIdentitySource = (
   });
 
 export type { ConnectRequest, PresentedToken, TokenCarrier };
-export { DEFAULT_IDENTITY_SOURCE, missingIdentitySource, presentedToken };
+export { DEFAULT_IDENTITY_SOURCE, missingIdentitySource, presentedToken, requestedProtocol };

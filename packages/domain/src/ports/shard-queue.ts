@@ -1,5 +1,6 @@
 import type { BroadcastShard } from '../model/connection.js';
 import type { ContinuationMessage } from '../model/continuation.js';
+import type { NotificationStamp } from '../model/stream.js';
 
 /**
  * The queue a notification message came from, as the intake writes back to
@@ -10,7 +11,12 @@ import type { ContinuationMessage } from '../model/continuation.js';
  * continuation message parses like any other.
  */
 interface ShardQueue {
-  enqueue(request: unknown, shards: readonly BroadcastShard[]): Promise<void>;
+  /** Enqueues a broadcast's shard messages; `stamp`, where the request was kept, goes with each. */
+  enqueue(
+    request: unknown,
+    shards: readonly BroadcastShard[],
+    stamp?: NotificationStamp,
+  ): Promise<void>;
   /**
    * Enqueues continuations, each kept out of sight for its `delaySeconds`.
    * Resolves only once every one is on the queue: the caller acknowledges its

@@ -4,13 +4,18 @@ import {
   HeraldError,
   InternalError,
   OutputUnavailableError,
+  StreamNotAllowedError,
+  ValidationError,
 } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { ClientAction, ClientFrame } from '../model/client-frame.js';
+import { envelopeText } from '../model/envelope.js';
+import { mayRead, type StreamPosition } from '../model/stream.js';
 import type { FrameError } from '../parsing/client-frame-parser.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { Result } from '../result.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import type { NotificationHistory } from './notification-history.js';
 
 /** The connection a frame came in on, as its transport knows it. */
 interface ClientConnection {
@@ -29,6 +34,21 @@ interface ClientConnection {
   lastTouchedAt?: number;
   /** True while a ping's liveness refresh runs after its pong (`answerPing: 'before-refresh'`). */
   refreshing?: boolean;
+  /**
+   * Sends this connection one frame ahead of the reply: a resume's replayed
+   * notifications. The embedded server writes to the socket; the Lambda
+   * handler posts through the management API.
+   */
+  readonly deliver?: (frame: Uint8Array) => Promise<unknown>;
+}
+
+/** Where one resumed stream stands once its entries were replayed. */
+interface ResumedStream {
+  /** False when the client may have missed entries that are no longer kept (or its epoch is gone). */
+  readonly recovered: boolean;
+  readonly epoch: string;
+  /** The stream's last offset. */
+  readonly offset: number;
 }
 
 /** What the service answers a frame with. `send` and `publish` answer nothing when they succeed. */
@@ -36,6 +56,7 @@ type ClientReply =
   | { readonly type: 'pong'; readonly connectionId: string }
   | { readonly type: 'subscribed'; readonly channel: string }
   | { readonly type: 'unsubscribed'; readonly channel: string }
+  | { readonly type: 'resumed'; readonly streams: Readonly<Record<string, ResumedStream>> }
   | ReturnType<typeof errorFrame>;
 
 /** Something a transport may want to log: the reply already says what the client is told. */
@@ -86,10 +107,12 @@ interface ClientActionsOptions {
   readonly idleTimeoutMs?: number;
   /** Told about every refused or failed frame, for logging. */
   readonly onIncident?: (incident: ClientActionIncident) => void;
+  /** The streams' history, which `resume` replays. @default none: `resume` is refused */
+  readonly history?: NotificationHistory;
 }
 
 /**
- * The client protocol (ping, send, publish, subscribe, unsubscribe), in one
+ * The client protocol (ping, send, publish, subscribe, unsubscribe, resume), in one
  * place for every runtime: the embedded server's WebSocket endpoint and the
  * Lambda action handler are transports that parse a frame, call `handle`, and
  * send back the reply, if any.
@@ -109,6 +132,8 @@ interface ClientActionsOptions {
  *   output with `output_unavailable`; anything else with `internal_error`. The
  *   connection stays open in every case.
  */
+const encoder = new TextEncoder();
+
 class ClientActions {
   private readonly refreshEveryAction: boolean;
   private readonly refreshEveryMs: number;
@@ -177,7 +202,50 @@ class ClientActions {
         await this.keepAlive(connection, receivedAt);
         await this.registry.unsubscribe(connectionId, frame.channel);
         return { type: 'unsubscribed', channel: frame.channel };
+      case 'resume':
+        await this.keepAlive(connection, receivedAt);
+        return { type: 'resumed', streams: await this.resume(connection, frame.streams) };
     }
+  }
+
+  /**
+   * Replays, stream after stream, every retained entry after the client's
+   * position, enveloped as live notifications are, then says where each
+   * stream stands. Every stream named must be one the connection may read,
+   * or nothing is replayed.
+   */
+  private async resume(
+    connection: ClientConnection,
+    streams: Readonly<Record<string, StreamPosition>>,
+  ): Promise<Record<string, ResumedStream>> {
+    const { history } = this.options;
+    const { deliver } = connection;
+    if (history === undefined || deliver === undefined) {
+      throw new ValidationError('action', 'resume is not available: no history is kept here');
+    }
+    const record = await this.registry.get(connection.connectionId);
+    if (record === undefined) throw new ConnectionNotFoundError(connection.connectionId);
+    const names = Object.keys(streams);
+    const denied = names.find((stream) => !mayRead(record, stream));
+    if (denied !== undefined) throw new StreamNotAllowedError(denied);
+    const replays = await Promise.all(
+      names.map((stream) =>
+        history.replay(stream, streams[stream] as StreamPosition, record.userId),
+      ),
+    );
+    const resumed: Record<string, ResumedStream> = {};
+    for (const [i, stream] of names.entries()) {
+      const { recovered, position, entries } = replays[i] as (typeof replays)[number];
+      for (const entry of entries) {
+        const text = envelopeText(
+          { id: entry.id, stream, position: { epoch: entry.epoch, offset: entry.offset } },
+          entry.data,
+        );
+        await deliver(encoder.encode(text));
+      }
+      resumed[stream] = { recovered, epoch: position.epoch, offset: position.offset };
+    }
+    return resumed;
   }
 
   private async registeredUser(connectionId: string): Promise<string> {
@@ -236,5 +304,11 @@ class ClientActions {
   }
 }
 
-export type { ClientActionIncident, ClientActionsOptions, ClientConnection, ClientReply };
+export type {
+  ClientActionIncident,
+  ClientActionsOptions,
+  ClientConnection,
+  ClientReply,
+  ResumedStream,
+};
 export { ClientActions };

@@ -2,6 +2,7 @@ import { ChannelNotAllowedError, ConnectionNotFoundError } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type {
   BroadcastShard,
+  ClientProtocol,
   ConnectionOwner,
   ConnectionRecord,
   Page,
@@ -81,7 +82,12 @@ class ConnectionRegistry {
     this.owner = options.owner;
   }
 
-  async connect(connectionId: string, principal: Principal): Promise<ConnectionRecord> {
+  /** Registers a connection; `protocol` is what the client opted into (`herald.v1`), if anything. */
+  async connect(
+    connectionId: string,
+    principal: Principal,
+    protocol?: ClientProtocol,
+  ): Promise<ConnectionRecord> {
     const now = this.clock.now();
     const record: ConnectionRecord = {
       connectionId,
@@ -92,6 +98,7 @@ class ConnectionRegistry {
       lastSeenAt: now,
       expiresAt: this.expiryFor(now, now),
       ...(this.owner === undefined ? {} : { owner: this.owner }),
+      ...(protocol === undefined ? {} : { protocol }),
     };
     await this.store.put(record);
     await this.listener?.connected(record);

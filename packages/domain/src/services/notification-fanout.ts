@@ -3,10 +3,13 @@ import { LIMITS } from '../limits.js';
 import type { BroadcastShard, ConnectionRecord, Page } from '../model/connection.js';
 import type { DeliveryFailure } from '../model/continuation.js';
 import { isBroadcast, type NotificationRequest } from '../model/notification-request.js';
+import type { NotificationStamp } from '../model/stream.js';
 import type { Clock } from '../ports/clock.js';
 import type { ConnectionGateway, PostOutcome } from '../ports/connection-gateway.js';
 import { runBounded } from './bounded-pool.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import { DeliveryFraming } from './delivery-framing.js';
+import type { NotificationHistory } from './notification-history.js';
 
 interface RetryPolicy {
   /** First backoff ceiling, in ms; it doubles with each retry. @default 50 */
@@ -29,6 +32,12 @@ interface NotificationFanoutOptions {
   readonly pageSize?: number;
   /** Source of jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /**
+   * Keeps each request on its streams before it is delivered (and claims its
+   * id, for idempotent publish), so that `herald.v1` clients get envelopes
+   * with offsets and can resume. @default none: no history, no envelope offsets
+   */
+  readonly history?: NotificationHistory;
 }
 
 /** A broadcast shard's listing, to resume after `cursor` (from its start when absent). */
@@ -48,6 +57,8 @@ interface CarriedTargets {
   readonly unstarted: readonly string[];
   /** Broadcast shards whose listing is not finished. */
   readonly shards: readonly ShardResume[];
+  /** Where the request was kept, for continuations to frame the same envelopes. */
+  readonly stamp?: NotificationStamp;
 }
 
 /**
@@ -70,6 +81,10 @@ interface DeliveryReport {
   readonly failures: readonly DeliveryFailure[];
   /** Every target not yet finished, and every shard listing not yet finished. */
   readonly carry: CarriedTargets;
+  /** The request's id (the sender's, or the one Herald gave it), when history is kept. */
+  readonly id?: string;
+  /** True when the id was delivered already within the idempotency window: nothing was posted. */
+  readonly duplicate?: true;
 }
 
 interface DeliverOptions {
@@ -80,6 +95,11 @@ interface DeliverOptions {
    * left is in the report's `carry`. @default no deadline; retries stop at the budget
    */
   readonly deadline?: number;
+  /**
+   * Where the request was kept already (a shard or a continuation of it): it
+   * is framed with these positions and not recorded again. @default recorded by `deliver`
+   */
+  readonly stamp?: NotificationStamp;
 }
 
 interface ShardRunOptions extends DeliverOptions {
@@ -96,6 +116,7 @@ interface ShardRunOptions extends DeliverOptions {
 
 const MAX_LISTED_FAILURES = 100;
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 class ReportBuilder {
   targeted = 0;
@@ -107,6 +128,7 @@ class ReportBuilder {
   readonly retry: DeliveryFailure[] = [];
   readonly unstarted: string[] = [];
   readonly shards: ShardResume[] = [];
+  stamp: NotificationStamp | undefined;
 
   fail(connectionId: string, reason: string): void {
     this.failed++;
@@ -115,6 +137,7 @@ class ReportBuilder {
 
   build(): DeliveryReport {
     const { targeted, delivered, gone, retries, failed, failures, retry, unstarted, shards } = this;
+    const { stamp } = this;
     return {
       targeted,
       delivered,
@@ -124,7 +147,8 @@ class ReportBuilder {
       retries,
       failed,
       failures,
-      carry: { retry, unstarted, shards },
+      carry: { retry, unstarted, shards, ...(stamp === undefined ? {} : { stamp }) },
+      ...(stamp === undefined ? {} : { id: stamp.id }),
     };
   }
 }
@@ -134,7 +158,8 @@ const emptyReport = (): DeliveryReport => new ReportBuilder().build();
 /** Adds reports of independent parts (shards) of one request. */
 const mergeReports = (reports: readonly DeliveryReport[]): DeliveryReport =>
   reports.reduce(
-    (sum, r) => ({
+    (sum, r): DeliveryReport => ({
+      ...(r.id === undefined ? {} : { id: r.id }),
       targeted: sum.targeted + r.targeted,
       delivered: sum.delivered + r.delivered,
       gone: sum.gone + r.gone,
@@ -147,6 +172,7 @@ const mergeReports = (reports: readonly DeliveryReport[]): DeliveryReport =>
         retry: [...sum.carry.retry, ...r.carry.retry],
         unstarted: [...sum.carry.unstarted, ...r.carry.unstarted],
         shards: [...sum.carry.shards, ...r.carry.shards],
+        ...(r.carry.stamp === undefined ? {} : { stamp: r.carry.stamp }),
       },
     }),
     emptyReport(),
@@ -171,6 +197,7 @@ class NotificationFanout {
   private readonly shardCount: number;
   private readonly pageSize: number;
   private readonly random: () => number;
+  private readonly history: NotificationHistory | undefined;
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -187,6 +214,24 @@ class NotificationFanout {
     this.pageSize = positive('pageSize', options.pageSize ?? 500);
     this.retry = { baseDelayMs: 50, maxDelayMs: 2000, budgetMs: 10_000, ...options.retry };
     this.random = options.random ?? Math.random;
+    this.history = options.history;
+  }
+
+  /**
+   * Keeps a request on its streams and claims its id (see
+   * NotificationHistory.record), before any part of it is delivered. Without
+   * history, there is nothing to keep: the stamp is undefined.
+   */
+  async record(
+    request: NotificationRequest,
+  ): Promise<NotificationStamp | { readonly duplicate: string } | undefined> {
+    return this.history === undefined ? undefined : this.keep(request, this.encode(request));
+  }
+
+  private async keep(request: NotificationRequest, payload: Uint8Array) {
+    if (this.history === undefined) return undefined;
+    const outcome = await this.history.record(request, decoder.decode(payload));
+    return outcome.kind === 'duplicate' ? { duplicate: outcome.id } : outcome.stamp;
   }
 
   /**
@@ -225,16 +270,22 @@ class NotificationFanout {
     options: DeliverOptions = {},
   ): Promise<DeliveryReport> {
     const payload = this.encode(request);
+    const recorded = options.stamp ?? (await this.keep(request, payload));
+    if (recorded !== undefined && 'duplicate' in recorded) {
+      return { ...emptyReport(), id: recorded.duplicate, duplicate: true };
+    }
     const deadlines = this.deadlines(options);
     if (isBroadcast(request)) {
       const shards = this.broadcastShards().map((shard) =>
-        this.runShard(request, shard, payload, deadlines, {}, Number.POSITIVE_INFINITY),
+        this.runShard(request, shard, payload, recorded, deadlines, {}, Number.POSITIVE_INFINITY),
       );
       return mergeReports(await Promise.all(shards));
     }
     const report = new ReportBuilder();
-    const targets = await this.resolveTargets(request);
-    await this.postAll(targets, payload, deadlines, report);
+    report.stamp = recorded;
+    const framing = new DeliveryFraming(request, payload, recorded);
+    const targets = await this.resolveTargets(request, framing);
+    await this.postAll(targets, framing, deadlines, report);
     return report.build();
   }
 
@@ -253,6 +304,7 @@ class NotificationFanout {
       request,
       shard,
       this.encode(request),
+      options.stamp,
       this.deadlines(options),
       options,
       options.maxPages === undefined
@@ -272,7 +324,11 @@ class NotificationFanout {
   ): Promise<DeliveryReport> {
     const payload = this.encode(request);
     const report = new ReportBuilder();
-    await this.postAll([...new Set(connectionIds)], payload, this.deadlines(options), report);
+    report.stamp = options.stamp;
+    const framing = new DeliveryFraming(request, payload, options.stamp);
+    const targets = [...new Set(connectionIds)];
+    await framing.learn(targets, this.registry, this.concurrency);
+    await this.postAll(targets, framing, this.deadlines(options), report);
     return report.build();
   }
 
@@ -290,12 +346,18 @@ class NotificationFanout {
     request: NotificationRequest,
     shard: BroadcastShard,
     payload: Uint8Array,
+    stamp: NotificationStamp | undefined,
     deadlines: Deadlines,
     resume: { readonly cursor?: string; readonly connections?: readonly string[] },
     maxPages: number,
   ): Promise<DeliveryReport> {
     const report = new ReportBuilder();
+    report.stamp = stamp;
+    const framing = new DeliveryFraming(request, payload, stamp);
     const keep = exclusionFilter(request);
+    if (resume.connections !== undefined && resume.connections.length > 0) {
+      await framing.learn(resume.connections, this.registry, this.concurrency);
+    }
     const list = (cursor: string | undefined) =>
       this.registry.listAll(shard, this.pageOptions(cursor));
     let first = resume.connections !== undefined && resume.connections.length > 0;
@@ -319,9 +381,10 @@ class NotificationFanout {
       pending = page.cursor !== undefined && pages < maxPages ? list(page.cursor) : undefined;
       if (page.cursor === undefined) finished = true;
       else cursor = page.cursor;
+      framing.know(page.items);
       return idsOf(page.items, keep);
     };
-    await this.postStream(batches, payload, deadlines, report);
+    await this.postStream(batches, framing, deadlines, report);
     if (!finished) report.shards.push(cursor === undefined ? { shard } : { shard, cursor });
     // A prefetched page that this run will not post is dropped; its promise must not reject unseen.
     pending?.catch(() => undefined);
@@ -329,10 +392,14 @@ class NotificationFanout {
   }
 
   /** Users, channels and connections, with excludes applied and duplicates removed. */
-  private async resolveTargets(request: NotificationRequest): Promise<string[]> {
+  private async resolveTargets(
+    request: NotificationRequest,
+    framing: DeliveryFraming,
+  ): Promise<string[]> {
     const keep = exclusionFilter(request);
     const targets = new Set<string>();
     const add = (records: readonly ConnectionRecord[]) => {
+      framing.know(records);
       for (const record of records) if (keep(record)) targets.add(record.connectionId);
     };
     await runBounded(request.users, this.concurrency, async (userId) => {
@@ -347,11 +414,17 @@ class NotificationFanout {
     const excluded = new Set(request.excludeConnections);
     const direct = request.connections.filter((id) => !excluded.has(id));
     if (request.excludeUsers.length === 0) {
+      await framing.learn(
+        direct.filter((id) => !targets.has(id)),
+        this.registry,
+        this.concurrency,
+      );
       for (const id of direct) targets.add(id);
     } else {
       const excludedUsers = new Set(request.excludeUsers);
       await runBounded(direct, this.concurrency, async (id) => {
         const record = await this.registry.get(id);
+        if (record !== undefined) framing.know([record]);
         if (record === undefined || !excludedUsers.has(record.userId)) targets.add(id);
       });
     }
@@ -379,7 +452,7 @@ class NotificationFanout {
   /** Posts to every id of one list; see `postStream`. */
   private postAll(
     connectionIds: readonly string[],
-    payload: Uint8Array,
+    framing: DeliveryFraming,
     deadlines: Deadlines,
     report: ReportBuilder,
   ): Promise<void> {
@@ -389,7 +462,7 @@ class NotificationFanout {
       given = true;
       return connectionIds;
     };
-    return this.postStream(once, payload, deadlines, report, connectionIds.length);
+    return this.postStream(once, framing, deadlines, report, connectionIds.length);
   }
 
   /**
@@ -405,7 +478,7 @@ class NotificationFanout {
    */
   private async postStream(
     batches: () => Promise<readonly string[] | undefined>,
-    payload: Uint8Array,
+    framing: DeliveryFraming,
     deadlines: Deadlines,
     report: ReportBuilder,
     expected = Number.POSITIVE_INFINITY,
@@ -452,6 +525,7 @@ class NotificationFanout {
           continue;
         }
         try {
+          const payload = framing.bytesFor(connectionId);
           const outcome = this.gateway.post(connectionId, payload);
           if (outcome === 'delivered') report.delivered++;
           else await this.settle(connectionId, await outcome, payload, deadlines, report);

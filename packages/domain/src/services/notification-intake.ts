@@ -61,7 +61,9 @@ type IntakeOutcome =
       readonly carried: CarrySummary;
       readonly attempt?: number;
     }
-  | { readonly kind: 'split'; readonly shards: number };
+  | { readonly kind: 'split'; readonly shards: number; readonly id?: string }
+  /** The request's id was delivered already within the idempotency window: nothing was posted. */
+  | { readonly kind: 'duplicate'; readonly id: string };
 
 type AcceptedMessage = Exclude<InboundNotification, { kind: 'batch' }>;
 
@@ -139,6 +141,7 @@ class NotificationIntake {
       }
       const report = await this.fanout.deliverShard(request, shard, {
         ...options,
+        ...(message.stamp === undefined ? {} : { stamp: message.stamp }),
         maxPages: this.shardPagesPerRun,
         ...(continuation?.cursor === undefined ? {} : { cursor: continuation.cursor }),
         ...(continuation === undefined ? {} : { connections: continuation.connections }),
@@ -158,17 +161,29 @@ class NotificationIntake {
       if (continuation.exhausted !== undefined) {
         throw new DeliveryExhaustedError(continuation.exhausted, continuation.attempt);
       }
-      const report = await this.fanout.deliverTo(request, continuation.connections, options);
+      const report = await this.fanout.deliverTo(request, continuation.connections, {
+        ...options,
+        ...(message.stamp === undefined ? {} : { stamp: message.stamp }),
+      });
       const carried = await this.carry(message.input, request.id, report, continuation.attempt);
       return { kind: 'delivered', report, carried, attempt: continuation.attempt };
     }
     const shards = this.fanout.broadcastShards();
     if (isBroadcast(request) && shards.length > 1) {
       this.fanout.encode(request);
-      await this.shardQueue.enqueue(message.input, shards);
-      return { kind: 'split', shards: shards.length };
+      const stamp = await this.fanout.record(request);
+      if (stamp !== undefined && 'duplicate' in stamp) {
+        return { kind: 'duplicate', id: stamp.duplicate };
+      }
+      await this.shardQueue.enqueue(message.input, shards, stamp);
+      return {
+        kind: 'split',
+        shards: shards.length,
+        ...(stamp === undefined ? {} : { id: stamp.id }),
+      };
     }
     const report = await this.fanout.deliver(request, options);
+    if (report.duplicate === true) return { kind: 'duplicate', id: report.id as string };
     const carried = await this.carry(message.input, request.id, report, 0);
     return { kind: 'delivered', report, carried };
   }
@@ -180,12 +195,13 @@ class NotificationIntake {
     report: DeliveryReport,
     attempt: number,
   ): Promise<CarrySummary> {
-    const { retry, unstarted, shards } = report.carry;
+    const { retry, unstarted, shards, stamp } = report.carry;
     const messages: ContinuationMessage[] = [];
     const push = (continuation: Continuation, delaySeconds: number, shard?: BroadcastShard) =>
       messages.push({
         request: input,
         ...(requestId === undefined ? {} : { requestId }),
+        ...(stamp === undefined ? {} : { stamp }),
         ...(shard === undefined ? {} : { shard }),
         continuation,
         delaySeconds,
@@ -257,13 +273,20 @@ const outcomeLog = (requestId: string | undefined, outcome: IntakeOutcome): Outc
     return {
       level: 'info',
       message: 'broadcast split into shards',
-      fields: { requestId, shards: outcome.shards },
+      fields: { requestId: requestId ?? outcome.id, shards: outcome.shards },
+    };
+  }
+  if (outcome.kind === 'duplicate') {
+    return {
+      level: 'info',
+      message: 'notification not delivered again: its id was delivered already',
+      fields: { requestId: outcome.id, duplicate: true },
     };
   }
   const { carry: _carry, failures: _failures, ...counts } = outcome.report;
   const { exhausted, ...carried } = outcome.carried;
   const fields = {
-    requestId,
+    requestId: requestId ?? outcome.report.id,
     ...(outcome.kind === 'shard_delivered' ? { shard: outcome.shard } : {}),
     ...(outcome.attempt === undefined ? {} : { continuation: outcome.attempt }),
     ...counts,

@@ -63,6 +63,19 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
       expect(await store.addChannel('nope', 'room-1')).toBe(false);
     });
 
+    it('keeps the protocol a client opted into, through refreshes and channel changes', async () => {
+      const { store, record } = await setup();
+      const stored = record('c1', 'u1', { protocol: 'herald.v1', allowedChannels: ['*'] });
+
+      await store.put(stored);
+      await store.touch('c1', stored.lastSeenAt + 1, stored.expiresAt + 1);
+      await store.addChannel('c1', 'room-1');
+
+      expect((await store.get('c1'))?.protocol).toBe('herald.v1');
+      expect((await store.listByChannel('room-1')).items[0]?.protocol).toBe('herald.v1');
+      expect((await store.listByUser('u1'))[0]?.protocol).toBe('herald.v1');
+    });
+
     it('deletes a connection with its channel memberships and returns what it removed', async () => {
       const { store, record } = await setup();
       await store.put(record('c1', 'u1'));

@@ -19,6 +19,13 @@ export { describeConnectionStoreContract } from './connection-store-contract.js'
 export type { PublisherHarness, PublisherHarnessFactory } from './event-publisher-contract.js';
 export { describeEventPublisherContract } from './event-publisher-contract.js';
 export { freshHarness } from './fresh-harness.js';
+export type { HistoryHarness, HistoryHarnessFactory } from './history-store-contract.js';
+export { describeHistoryStoreContract } from './history-store-contract.js';
+export type {
+  IdempotencyHarness,
+  IdempotencyHarnessFactory,
+} from './idempotency-store-contract.js';
+export { describeIdempotencyStoreContract } from './idempotency-store-contract.js';
 export type { KeySourceHarness, KeySourceHarnessFactory } from './key-source-contract.js';
 export { describeKeySourceContract } from './key-source-contract.js';
 export { ManualClock } from './manual-clock.js';

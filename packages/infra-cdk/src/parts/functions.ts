@@ -67,6 +67,7 @@ class HeraldFunctions {
     const environments = lambdaEnvironments({
       connectionsTableName: tables.connectionsTable.tableName,
       presenceTableName: tables.presenceTable.tableName,
+      historyTableName: tables.historyTable.tableName,
       jwt,
       outputTopicArn: messaging.outputTopic.topicArn,
       outputQueueUrl: messaging.outputQueue.queueUrl,
@@ -128,6 +129,8 @@ class HeraldFunctions {
       'PutItem',
       'DeleteItem',
     ]);
+    // resume: a stream's head (created if it never was) and a query of its newest entries.
+    grantTableActions(this.actions, tables.historyTable, ['GetItem', 'UpdateItem', 'Query']);
 
     // ---- notification requests, from the input queue ----
     // One record per invocation and a bound on concurrent invocations: see DEFAULTS.notifications.
@@ -149,6 +152,12 @@ class HeraldFunctions {
       ['GetItem', 'Query', 'Scan', 'BatchGetItem', 'DeleteItem', 'BatchWriteItem'],
       [CONNECTIONS_USER_INDEX],
     );
+    // appends (head counter, entry) and idempotency claims (put, released with a delete).
+    grantTableActions(this.notifications, tables.historyTable, [
+      'UpdateItem',
+      'PutItem',
+      'DeleteItem',
+    ]);
 
     // ---- presence, from the connections stream ----
     this.presence = handler('Presence', 'presence', environments.presence, medium);

@@ -1,5 +1,6 @@
 import {
   connectionsTableDefinition,
+  historyTableDefinition,
   presenceTableDefinition,
   TTL_ATTRIBUTE,
 } from '@herald/adapters-aws/dynamodb';
@@ -14,14 +15,15 @@ import { tableFromDefinition } from '../table-from-definition.js';
 interface HeraldTablesProps {
   /** What happens to the tables when the stack goes. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
-  /** Point-in-time recovery on both tables. @default true */
+  /** Point-in-time recovery on every table. @default true */
   readonly pointInTimeRecovery?: boolean;
 }
 
 /**
  * Herald's state: the connections table (TTL on a Number attribute, and the
- * stream that presence is derived from) and the presence table, from the
- * definitions the adapters use.
+ * stream that presence is derived from), the presence table, and the history
+ * table (the streams' entries and idempotency claims, TTL on a Number), from
+ * the definitions the adapters use.
  *
  * Like every part, it builds into the scope it is given, under the ids the
  * single construct used, so that a deployed stack keeps its tables.
@@ -29,6 +31,8 @@ interface HeraldTablesProps {
 class HeraldTables {
   public readonly connectionsTable: Table;
   public readonly presenceTable: Table;
+  /** Streams' history and claimed request ids: what `resume` and idempotent publish read. */
+  public readonly historyTable: Table;
 
   constructor(scope: Construct, props: HeraldTablesProps = {}) {
     const options = {
@@ -46,6 +50,12 @@ class HeraldTables {
       'PresenceTable',
       presenceTableDefinition('herald-presence'),
       options,
+    );
+    this.historyTable = tableFromDefinition(
+      scope,
+      'HistoryTable',
+      historyTableDefinition('herald-history'),
+      { ...options, timeToLiveAttribute: TTL_ATTRIBUTE },
     );
   }
 }

@@ -4,8 +4,11 @@ import {
   ConnectionRegistry,
   type ConnectionStore,
   type EventPublisher,
+  type HistoryStore,
+  type IdempotencyStore,
   type KeySource,
   NotificationFanout,
+  NotificationHistory,
   type PresenceStore,
   PresenceTracker,
   TokenVerifier,
@@ -54,11 +57,40 @@ const bindPresenceTracker: AdapterBinder = (container: Container, config: Lambda
   );
 };
 
-/** The notification fanout, on the registry (bound with it) and the management endpoint's gateway. */
+/**
+ * The streams' history and idempotent publish, on the history and idempotency
+ * stores when a history table is configured; `undefined` without them.
+ */
+const bindNotificationHistory: AdapterBinder = (container: Container, config: LambdaConfig) => {
+  container.bind(TOKENS.NotificationHistory).toResolvedValue(
+    (history: HistoryStore | undefined, idempotency: IdempotencyStore | undefined, clock: Clock) =>
+      history === undefined || idempotency === undefined
+        ? undefined
+        : new NotificationHistory(history, idempotency, clock, {
+            idempotencyWindowMs: config.idempotencyWindowSeconds * 1000,
+          }),
+    [
+      { serviceIdentifier: TOKENS.HistoryStore, optional: true },
+      { serviceIdentifier: TOKENS.IdempotencyStore, optional: true },
+      TOKENS.Clock,
+    ],
+  );
+};
+
+/**
+ * The notification fanout, on the registry and the history (bound with it)
+ * and the management endpoint's gateway.
+ */
 const bindNotificationFanout: AdapterBinder = (container: Container, config: LambdaConfig) => {
   bindConnectionRegistry(container, config);
+  bindNotificationHistory(container, config);
   container.bind(TOKENS.NotificationFanout).toResolvedValue(
-    (registry: ConnectionRegistry, gatewayFor: GatewayFor, clock: Clock) =>
+    (
+      registry: ConnectionRegistry,
+      gatewayFor: GatewayFor,
+      clock: Clock,
+      history: NotificationHistory | undefined,
+    ) =>
       new NotificationFanout(
         registry,
         gatewayFor(requireSetting(config, 'managementEndpoint')),
@@ -66,10 +98,17 @@ const bindNotificationFanout: AdapterBinder = (container: Container, config: Lam
         {
           broadcastShards: config.broadcastShards,
           concurrency: config.fanoutConcurrency,
+          ...(history === undefined ? {} : { history }),
         },
       ),
-    [TOKENS.ConnectionRegistry, TOKENS.GatewayFor, TOKENS.Clock],
+    [TOKENS.ConnectionRegistry, TOKENS.GatewayFor, TOKENS.Clock, TOKENS.NotificationHistory],
   );
 };
 
-export { bindConnectionRegistry, bindNotificationFanout, bindPresenceTracker, bindTokenVerifier };
+export {
+  bindConnectionRegistry,
+  bindNotificationFanout,
+  bindNotificationHistory,
+  bindPresenceTracker,
+  bindTokenVerifier,
+};

@@ -4,6 +4,7 @@ import type {
   ConnectionRegistry,
   EventPublisher,
   NotificationFanout,
+  NotificationHistory,
   PresenceTracker,
   ShardQueue,
   TokenVerifier,
@@ -53,6 +54,8 @@ interface Services {
   readonly publisher: () => EventPublisher;
   readonly gatewayFor: () => GatewayFor;
   readonly shardQueue: () => ShardQueue;
+  /** The streams' history, when a history table is configured. */
+  readonly history: () => NotificationHistory | undefined;
 }
 
 /** Accessors over a container; a handler's entry calls the ones it needs, once, at init. */
@@ -66,6 +69,7 @@ const servicesOf = (container: Container): Services => ({
   publisher: () => container.get(TOKENS.EventPublisher),
   gatewayFor: () => container.get(TOKENS.GatewayFor),
   shardQueue: () => container.get(TOKENS.ShardQueue),
+  history: () => container.get(TOKENS.NotificationHistory),
 });
 
 export type { AdapterBinder, GatewayFor, Services };

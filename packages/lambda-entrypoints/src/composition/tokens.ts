@@ -18,6 +18,12 @@ const TOKENS = {
   ConnectionRegistry: Symbol.for('herald.ConnectionRegistry'),
   PresenceTracker: Symbol.for('herald.PresenceTracker'),
   NotificationFanout: Symbol.for('herald.NotificationFanout'),
+  /** Bound only where a history table is configured. */
+  HistoryStore: Symbol.for('herald.HistoryStore'),
+  /** Bound only where a history table is configured. */
+  IdempotencyStore: Symbol.for('herald.IdempotencyStore'),
+  /** `NotificationHistory | undefined`: undefined without a history store. */
+  NotificationHistory: Symbol.for('herald.NotificationHistory'),
 } as const;
 
 export { TOKENS };

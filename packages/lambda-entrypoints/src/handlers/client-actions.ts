@@ -6,6 +6,7 @@ import {
   type ConnectionGateway,
   type ConnectionRegistry,
   type EventPublisher,
+  type NotificationHistory,
   parseClientFrame,
 } from '@herald/domain';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
@@ -16,6 +17,8 @@ interface ClientActionDeps {
   readonly publisher: EventPublisher;
   readonly gatewayFor: (endpoint: string) => ConnectionGateway;
   readonly logger: Logger;
+  /** The streams' history, which `resume` replays; without it `resume` is refused. */
+  readonly history?: NotificationHistory | undefined;
   /** The management endpoint, when not the one the event's domain and stage imply (a local emulation). */
   readonly managementEndpoint?: string | undefined;
 }
@@ -36,7 +39,7 @@ const logIncident = (logger: Logger, incident: ClientActionIncident) => {
 };
 
 /**
- * The routes ping, send, publish, subscribe, unsubscribe and $default: a
+ * The routes ping, send, publish, subscribe, unsubscribe, resume and $default: a
  * transport over the domain's ClientActions. The frame is parsed, handled
  * with the time API Gateway received it, and the reply (pong, subscribed, an
  * error frame) is posted back through the management API; the connection
@@ -48,20 +51,22 @@ const makeClientActionHandler = ({
   gatewayFor,
   logger,
   managementEndpoint: configured,
+  history,
 }: ClientActionDeps) => {
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'ping-only',
     onIncident: (incident) => logIncident(logger, incident),
+    ...(history === undefined ? {} : { history }),
   });
   return async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
     const { connectionId, domainName, stage, requestTimeEpoch } = event.requestContext;
+    const gateway = gatewayFor(configured ?? managementEndpoint({ domainName, stage }));
     const reply = await actions.handle(
-      { connectionId },
+      { connectionId, deliver: async (frame) => gateway.post(connectionId, frame) },
       parseClientFrame(event.body ?? ''),
       requestTimeEpoch,
     );
     if (reply !== undefined) {
-      const gateway = gatewayFor(configured ?? managementEndpoint({ domainName, stage }));
       await gateway.post(connectionId, encoder.encode(JSON.stringify(reply)));
     }
     return { statusCode: 200 };

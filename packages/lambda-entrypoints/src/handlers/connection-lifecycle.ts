@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { ConnectionRegistry } from '@herald/domain';
+import { type ConnectionRegistry, requestedProtocol } from '@herald/domain';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { WebSocketEvent } from './websocket-event.js';
+import { lowerCaseHeaders, type WebSocketEvent } from './websocket-event.js';
 
 interface LifecycleDeps {
   readonly registry: ConnectionRegistry;
@@ -30,11 +30,16 @@ const makeConnectHandler =
       );
       return { statusCode: 403 };
     }
-    await registry.connect(connectionId, {
-      userId,
-      channels: channelsOf(authorizer?.channels),
-      claims: {},
+    // The protocol the client asked for (`herald.v1`) is kept with its record, so every fanout frames for it.
+    const requested = requestedProtocol({
+      query: event.queryStringParameters ?? {},
+      headers: lowerCaseHeaders(event.headers),
     });
+    await registry.connect(
+      connectionId,
+      { userId, channels: channelsOf(authorizer?.channels), claims: {} },
+      requested,
+    );
     logger.info('connected', { connectionId, userId });
     const protocol = authorizer?.protocol;
     return typeof protocol === 'string' && protocol.length > 0
