@@ -15,6 +15,7 @@ export {
   RateLimitedError,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
+  TokenUserMismatchError,
   UnauthorizedError,
   UnknownActionError,
   ValidationError,

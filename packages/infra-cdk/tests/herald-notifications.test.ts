@@ -47,6 +47,7 @@ describe('HeraldNotifications', () => {
       'publish',
       'subscribe',
       'unsubscribe',
+      'refresh',
     ]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: routeKey,
@@ -58,7 +59,7 @@ describe('HeraldNotifications', () => {
     template.resourcePropertiesCountIs(
       'AWS::ApiGatewayV2::Integration',
       { ApiId: { Ref: Match.stringLikeRegexp('WebSocketApi') }, IntegrationType: 'AWS_PROXY' },
-      8,
+      9,
     );
   });
 

@@ -44,6 +44,7 @@ const lambdaHandlers = (env: Environment, managementEndpoint: string): LambdaHan
       publisher: services.publisher(),
       gatewayFor: services.gatewayFor(),
       logger,
+      verifier: services.verifier(),
       managementEndpoint: services.config.managementEndpoint,
     }) as LambdaHandlers['actions'],
     notifications: makeNotificationsHandler({

@@ -46,6 +46,7 @@ import { CompositeEventPublisher } from './outputs/composite-event-publisher.js'
 import type { SigV4AccessKey } from './sigv4-verifier.js';
 import { createWebSocketEndpoint } from './websocket-endpoint.js';
 import { MAX_BUFFERED_BYTES, WsConnectionGateway } from './ws-connection-gateway.js';
+import { startWsHeartbeat } from './ws-heartbeat.js';
 
 interface HeraldServerOptions {
   /** Address to listen on. @default '127.0.0.1' */
@@ -72,6 +73,8 @@ interface HeraldServerOptions {
   readonly maxConnectionAgeMs?: number;
   /** Client actions per connection per second; bursts of twice that. @default 20 */
   readonly rateLimitPerSecond?: number;
+  /** WebSocket-level pings this often; a socket that misses one pong is terminated. 0 turns them off. @default 30000 */
+  readonly wsPingIntervalMs?: number;
   /** Who may call the management API (`/@connections/{id}`). @default 'loopback' */
   readonly managementApi?: 'loopback' | 'any' | 'off';
   /**
@@ -228,6 +231,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'every-action',
     idleTimeoutMs,
+    verifier: options.verifier,
     onIncident: ({ severity, connectionId, action, error }) => {
       if (severity !== 'info') log[severity]('action not handled', { error, connectionId, action });
     },
@@ -273,6 +277,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     endpoint.upgrade(request, socket, head),
   );
   let sweeper: NodeJS.Timeout | undefined;
+  let stopHeartbeat: (() => void) | undefined;
 
   const sweep = (): void => {
     endpoint.sweep();
@@ -304,6 +309,9 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
         );
         sweeper = setInterval(sweep, every);
         sweeper.unref();
+        const pingEvery = options.wsPingIntervalMs ?? 30_000;
+        if (pingEvery > 0)
+          stopHeartbeat = startWsHeartbeat(() => gateway.connections(), pingEvery, log);
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         resolve({
           host: address.address,
@@ -315,6 +323,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
 
   const stop = async (): Promise<void> => {
     if (sweeper !== undefined) clearInterval(sweeper);
+    stopHeartbeat?.();
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     await endpoint.close();
     await Promise.all((options.outputs ?? []).map((output) => drainOutput(output)));

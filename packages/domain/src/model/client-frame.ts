@@ -4,7 +4,8 @@ type ClientFrame =
   | { readonly action: 'send'; readonly message: unknown }
   | { readonly action: 'publish'; readonly message: unknown }
   | { readonly action: 'subscribe'; readonly channel: string }
-  | { readonly action: 'unsubscribe'; readonly channel: string };
+  | { readonly action: 'unsubscribe'; readonly channel: string }
+  | { readonly action: 'refresh'; readonly token: string };
 
 type ClientAction = ClientFrame['action'];
 
@@ -14,6 +15,7 @@ const CLIENT_ACTIONS: readonly ClientAction[] = [
   'publish',
   'subscribe',
   'unsubscribe',
+  'refresh',
 ];
 
 export type { ClientAction, ClientFrame };

@@ -59,6 +59,16 @@ const parseClientFrame = (
       const channel = validateChannel(frame.channel);
       return channel.ok ? ok({ action, channel: channel.value }) : channel;
     }
+    case 'refresh': {
+      const token = frame.token;
+      if (typeof token !== 'string' || token.length === 0) {
+        return err(new ValidationError('token', 'is required and must be a non-empty string'));
+      }
+      if (token.length > LIMITS.maxTokenBytes) {
+        return err(new ValidationError('token', `must be at most ${LIMITS.maxTokenBytes} bytes`));
+      }
+      return ok({ action, token });
+    }
     default:
       return err(new UnknownActionError(action.slice(0, 64)));
   }

@@ -4,6 +4,8 @@ import {
   HeraldError,
   InternalError,
   OutputUnavailableError,
+  TokenUserMismatchError,
+  UnknownActionError,
 } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { ClientAction, ClientFrame } from '../model/client-frame.js';
@@ -11,6 +13,7 @@ import type { FrameError } from '../parsing/client-frame-parser.js';
 import type { EventPublisher } from '../ports/event-publisher.js';
 import type { Result } from '../result.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import type { TokenVerifier } from './token-verifier.js';
 
 /** The connection a frame came in on, as its transport knows it. */
 interface ClientConnection {
@@ -27,6 +30,11 @@ interface ClientConnection {
    * keeps it there, so `every-action` refreshes stay throttled.
    */
   lastTouchedAt?: number;
+  /**
+   * Until when (ms) the connection's token is valid: a `refresh` sets it to
+   * the new token's `exp`. A transport that enforces token lifetimes keeps it.
+   */
+  authorizedUntil?: number;
 }
 
 /** What the service answers a frame with. `send` and `publish` answer nothing when they succeed. */
@@ -34,6 +42,7 @@ type ClientReply =
   | { readonly type: 'pong'; readonly connectionId: string }
   | { readonly type: 'subscribed'; readonly channel: string }
   | { readonly type: 'unsubscribed'; readonly channel: string }
+  | { readonly type: 'refreshed'; readonly expiresAt: number | null }
   | ReturnType<typeof errorFrame>;
 
 /** Something a transport may want to log: the reply already says what the client is told. */
@@ -67,12 +76,17 @@ interface ClientActionsOptions {
   readonly refreshLiveness: 'ping-only' | 'every-action';
   /** Sets the `every-action` throttle. @default LIMITS.idleTimeoutMs */
   readonly idleTimeoutMs?: number;
+  /**
+   * Verifies the token of a `refresh`. Without it, `refresh` is answered
+   * `unknown_action`, as by a server that does not have it.
+   */
+  readonly verifier?: TokenVerifier;
   /** Told about every refused or failed frame, for logging. */
   readonly onIncident?: (incident: ClientActionIncident) => void;
 }
 
 /**
- * The client protocol (ping, send, publish, subscribe, unsubscribe), in one
+ * The client protocol (ping, send, publish, subscribe, unsubscribe, refresh), in one
  * place for every runtime: the embedded server's WebSocket endpoint and the
  * Lambda action handler are transports that parse a frame, call `handle`, and
  * send back the reply, if any.
@@ -157,7 +171,32 @@ class ClientActions {
         await this.keepAlive(connection, receivedAt);
         await this.registry.unsubscribe(connectionId, frame.channel);
         return { type: 'unsubscribed', channel: frame.channel };
+      case 'refresh':
+        return this.refresh(connection, frame.token, receivedAt);
     }
+  }
+
+  /**
+   * An in-band token refresh: the new token is verified as strictly as at
+   * connect and must name the connection's user; then the connection is
+   * authorised until the new token's `exp`.
+   */
+  private async refresh(
+    connection: ClientConnection,
+    token: string,
+    receivedAt: number,
+  ): Promise<ClientReply> {
+    const { verifier } = this.options;
+    if (verifier === undefined) throw new UnknownActionError('refresh');
+    await this.keepAlive(connection, receivedAt);
+    const verdict = await verifier.verify(token);
+    if (!verdict.ok) throw verdict.error;
+    const userId = connection.userId ?? (await this.registeredUser(connection.connectionId));
+    if (verdict.value.userId !== userId) throw new TokenUserMismatchError();
+    const exp = verdict.value.claims.exp;
+    const expiresAt = typeof exp === 'number' ? exp * 1000 : null;
+    if (expiresAt !== null) connection.authorizedUntil = expiresAt;
+    return { type: 'refreshed', expiresAt };
   }
 
   private async registeredUser(connectionId: string): Promise<string> {

@@ -1,18 +1,22 @@
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindGateways } from '../composition/bind-gateways.js';
+import { bindKeySource } from '../composition/bind-keys.js';
 import { bindOutputs } from '../composition/bind-outputs.js';
 import { bindClock, binders } from '../composition/binders.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeClientActionHandler } from '../handlers/client-actions.js';
 
-const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutputs, bindGateways));
+const services = lambdaServices(
+  binders(bindClock, bindKeySource, bindDynamoDbStores, bindOutputs, bindGateways),
+);
 
-/** The ping, send, publish, subscribe, unsubscribe and $default routes. */
+/** The ping, send, publish, subscribe, unsubscribe, refresh and $default routes. */
 const handler = makeClientActionHandler({
   registry: services.registry(),
   publisher: services.publisher(),
   gatewayFor: services.gatewayFor(),
   logger: services.logger,
+  verifier: services.verifier(),
   managementEndpoint: services.config.managementEndpoint,
 });
 

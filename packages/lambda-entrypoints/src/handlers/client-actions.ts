@@ -7,6 +7,7 @@ import {
   type ConnectionRegistry,
   type EventPublisher,
   parseClientFrame,
+  type TokenVerifier,
 } from '@herald/domain';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { WebSocketEvent } from './websocket-event.js';
@@ -16,6 +17,8 @@ interface ClientActionDeps {
   readonly publisher: EventPublisher;
   readonly gatewayFor: (endpoint: string) => ConnectionGateway;
   readonly logger: Logger;
+  /** Verifies the token of a `refresh`; without it, `refresh` is answered `unknown_action`. */
+  readonly verifier?: TokenVerifier | undefined;
   /** The management endpoint, when not the one the event's domain and stage imply (a local emulation). */
   readonly managementEndpoint?: string | undefined;
 }
@@ -36,7 +39,7 @@ const logIncident = (logger: Logger, incident: ClientActionIncident) => {
 };
 
 /**
- * The routes ping, send, publish, subscribe, unsubscribe and $default: a
+ * The routes ping, send, publish, subscribe, unsubscribe, refresh and $default: a
  * transport over the domain's ClientActions. The frame is parsed, handled
  * with the time API Gateway received it, and the reply (pong, subscribed, an
  * error frame) is posted back through the management API; the connection
@@ -47,10 +50,12 @@ const makeClientActionHandler = ({
   publisher,
   gatewayFor,
   logger,
+  verifier,
   managementEndpoint: configured,
 }: ClientActionDeps) => {
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'ping-only',
+    ...(verifier === undefined ? {} : { verifier }),
     onIncident: (incident) => logIncident(logger, incident),
   });
   return async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
