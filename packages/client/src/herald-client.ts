@@ -486,12 +486,14 @@ class HeraldClient extends Emitter<HeraldClientEvents> {
     if (error.code === 'connection_not_found') {
       this.end(link, 4000, 'not registered');
       this.onClose(link, 1006, true);
-    } else if (
-      link.refreshing !== undefined &&
-      error.code.startsWith('token_') &&
-      !error.temporary
-    ) {
-      this.close();
+    } else if (link.refreshing !== undefined && error.code.startsWith('token_')) {
+      // A fresh token refused for good stops the client; a temporary refusal is retried.
+      link.refreshing = undefined;
+      if (!error.temporary) {
+        this.close();
+        return;
+      }
+      link.timers.push(this.clock.setTimeout(() => void this.refresh(link), 5000));
     }
   }
 

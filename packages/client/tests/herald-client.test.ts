@@ -390,6 +390,26 @@ describe('HeraldClient', () => {
       expect(context.seen.errors).toEqual([]);
     });
 
+    it('retries a refresh the server could not check yet (keys unavailable)', async () => {
+      const context = await connected({
+        refreshBeforeExpiryMs: 60_000,
+        maxConnectionAgeMs: 10 * HOUR,
+      });
+      client = context.client;
+
+      await context.clock.advance(HOUR - 60_000);
+      FakeSocket.last.receive({
+        type: 'error',
+        code: 'token_key_unavailable',
+        message: 'issuer down',
+        temporary: true,
+      });
+      await context.clock.advance(5000);
+
+      expect(client.state).toBe('connected');
+      expect(FakeSocket.last.actions()).toEqual(['refresh', 'refresh']);
+    });
+
     it('stops when a refreshed token is refused for good', async () => {
       const context = await connected({ refreshBeforeExpiryMs: 60_000 });
       client = context.client;
