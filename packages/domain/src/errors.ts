@@ -132,6 +132,15 @@ class TokenDeniedError extends HeraldError {
   }
 }
 
+/** A `refresh` whose token verifies but names another user than the connection's. */
+class TokenUserMismatchError extends HeraldError {
+  readonly code = 'token_user_mismatch';
+
+  constructor() {
+    super('the refreshed token names another user than the connection');
+  }
+}
+
 /** Herald was set up wrongly (bad option, endpoint or permission); retrying will not help. */
 class ConfigurationError extends HeraldError {
   readonly code = 'configuration_error';
@@ -304,6 +313,7 @@ export {
   storeRetryAfterSeconds,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
+  TokenUserMismatchError,
   UnauthorizedError,
   UnknownActionError,
   ValidationError,

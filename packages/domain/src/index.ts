@@ -18,6 +18,7 @@ export {
   storeRetryAfterSeconds,
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
+  TokenUserMismatchError,
   UnauthorizedError,
   UnknownActionError,
   ValidationError,

@@ -47,6 +47,7 @@ describe('HeraldNotifications', () => {
       'subscribe',
       'unsubscribe',
       'resume',
+      'refresh',
     ]) {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: routeKey,

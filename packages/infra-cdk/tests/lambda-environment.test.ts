@@ -20,20 +20,22 @@ const inputs = (jwt: HeraldJwtProps): LambdaEnvironmentInputs => ({
 });
 
 describe('lambdaEnvironments', () => {
-  it('gives the token checks to the authorizer only, and the secret by its ARN', () => {
+  it('gives the token checks to the authorizer and the actions (refresh) only, and the secret by its ARN', () => {
     const secret = Secret.fromSecretCompleteArn(new Stack(new App(), 'Env'), 'Secret', secretArn);
 
     const environments = lambdaEnvironments(
       inputs({ secret, issuer: 'https://issuer.example', audiences: ['a', 'b'] }),
     );
 
-    expect(environments.authorizer).toMatchObject({
-      HERALD_JWT_SECRET_ARN: secretArn,
-      HERALD_JWT_ISSUER: 'https://issuer.example',
-      HERALD_JWT_AUDIENCE: 'a,b',
-    });
+    for (const verifying of [environments.authorizer, environments.actions]) {
+      expect(verifying).toMatchObject({
+        HERALD_JWT_SECRET_ARN: secretArn,
+        HERALD_JWT_ISSUER: 'https://issuer.example',
+        HERALD_JWT_AUDIENCE: 'a,b',
+      });
+    }
     for (const [name, environment] of Object.entries(environments)) {
-      if (name === 'authorizer') continue;
+      if (name === 'authorizer' || name === 'actions') continue;
       expect(Object.keys(environment).filter((key) => key.startsWith('HERALD_JWT'))).toEqual([]);
     }
   });

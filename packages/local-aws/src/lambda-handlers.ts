@@ -46,6 +46,7 @@ const lambdaHandlers = (env: Environment, managementEndpoint: string): LambdaHan
       gatewayFor: services.gatewayFor(),
       logger,
       history: services.history(),
+      verifier: services.verifier(),
       managementEndpoint: services.config.managementEndpoint,
     }) as LambdaHandlers['actions'],
     notifications: makeNotificationsHandler({

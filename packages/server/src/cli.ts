@@ -173,6 +173,7 @@ const main = async (): Promise<void> => {
       idleTimeoutMs: config.idleTimeoutMs,
       maxConnectionAgeMs: config.maxConnectionAgeMs,
       rateLimitPerSecond: config.rateLimit,
+      wsPingIntervalMs: config.wsPingIntervalMs,
       maxConnectionsPerUser: config.maxConnectionsPerUser,
       maxConnectionsPerAddress: config.maxConnectionsPerAddress,
       ...(config.maxConnections === undefined ? {} : { maxConnections: config.maxConnections }),

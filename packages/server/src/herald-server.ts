@@ -62,6 +62,7 @@ import type { SigV4AccessKey } from './sigv4-verifier.js';
 import type { StoreBacklog } from './store-backlog.js';
 import { createWebSocketEndpoint } from './websocket-endpoint.js';
 import { MAX_BUFFERED_BYTES, WsConnectionGateway } from './ws-connection-gateway.js';
+import { startWsHeartbeat } from './ws-heartbeat.js';
 
 interface HeraldServerOptions {
   /** Address to listen on. @default '127.0.0.1' */
@@ -100,6 +101,8 @@ interface HeraldServerOptions {
   readonly maxConnectionAgeMs?: number;
   /** Client actions per connection per second; bursts of twice that. @default 20 */
   readonly rateLimitPerSecond?: number;
+  /** WebSocket-level pings this often; a socket that misses one pong is terminated. 0 turns them off. @default 30000 */
+  readonly wsPingIntervalMs?: number;
   /** Who may call the management API (`/@connections/{id}`). @default 'loopback' */
   readonly managementApi?: 'loopback' | 'any' | 'off';
   /**
@@ -322,6 +325,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     answerPing: 'before-refresh',
     idleTimeoutMs,
     history,
+    verifier: options.verifier,
     onIncident: ({ severity, connectionId, action, error }) => {
       if (severity !== 'info') log[severity]('action not handled', { error, connectionId, action });
     },
@@ -372,6 +376,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
     endpoint.upgrade(request, socket, head),
   );
   let sweeper: NodeJS.Timeout | undefined;
+  let stopHeartbeat: (() => void) | undefined;
 
   const sweep = (): void => {
     endpoint.sweep();
@@ -403,6 +408,9 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
         );
         sweeper = setInterval(sweep, every);
         sweeper.unref();
+        const pingEvery = options.wsPingIntervalMs ?? 30_000;
+        if (pingEvery > 0)
+          stopHeartbeat = startWsHeartbeat(() => gateway.connections(), pingEvery, log);
         const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         resolve({
           host: address.address,
@@ -420,6 +428,7 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
 
   const stop = async (): Promise<void> => {
     if (sweeper !== undefined) clearInterval(sweeper);
+    stopHeartbeat?.();
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     await endpoint.close();
     await node?.stop();

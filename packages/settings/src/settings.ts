@@ -81,7 +81,7 @@ const snsTopicArn = z
 
 // Reader groups, named so the table below reads as who uses what.
 const CLI = ['server', 'local-aws'] as const;
-const TOKEN_READERS = ['server', 'local-aws', 'authorizer'] as const;
+const TOKEN_READERS = ['server', 'local-aws', 'authorizer', 'actions'] as const;
 const STATE_READERS = [
   'server',
   'local-aws',
@@ -154,14 +154,14 @@ const SETTINGS = {
     flag: 'jwt-secret-arn',
     help: 'Secrets Manager secret (ARN or name) holding the HMAC secret, read at first use',
     schema: z.optional(z.string().check(z.minLength(1))),
-    readBy: ['local-aws', 'authorizer'],
+    readBy: ['local-aws', 'authorizer', 'actions'],
   },
   jwtSecretParameter: {
     env: 'HERALD_JWT_SECRET_PARAMETER',
     flag: 'jwt-secret-parameter',
     help: 'SSM SecureString parameter holding the HMAC secret, read at first use',
     schema: z.optional(z.string().check(z.minLength(1))),
-    readBy: ['local-aws', 'authorizer'],
+    readBy: ['local-aws', 'authorizer', 'actions'],
   },
   jwtPublicKey: {
     env: 'HERALD_JWT_PUBLIC_KEY',
@@ -448,6 +448,14 @@ const SETTINGS = {
     shownDefault: '30000',
     schema: z._default(positiveInt, 30_000),
     readBy: LIFETIME_READERS,
+  },
+  wsPingIntervalMs: {
+    env: 'HERALD_WS_PING_INTERVAL_MS',
+    flag: 'ws-ping-interval-ms',
+    help: 'WebSocket-level pings this often; a socket that misses one pong is terminated (0: no pings)',
+    shownDefault: '30000',
+    schema: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 30_000),
+    readBy: ['server'],
   },
   rateLimit: {
     env: 'HERALD_RATE_LIMIT',

@@ -11,7 +11,8 @@ type ClientFrame =
       readonly action: 'resume';
       /** Each stream to resume, with the position the client has (epoch `''` when it has none). */
       readonly streams: Readonly<Record<string, StreamPosition>>;
-    };
+    }
+  | { readonly action: 'refresh'; readonly token: string };
 
 type ClientAction = ClientFrame['action'];
 
@@ -22,6 +23,7 @@ const CLIENT_ACTIONS: readonly ClientAction[] = [
   'subscribe',
   'unsubscribe',
   'resume',
+  'refresh',
 ];
 
 export type { ClientAction, ClientFrame };

@@ -125,6 +125,16 @@ const parseClientFrame = (
       const streams = validateResumeStreams(frame.streams);
       return streams.ok ? ok({ action, streams: streams.value }) : streams;
     }
+    case 'refresh': {
+      const token = frame.token;
+      if (typeof token !== 'string' || token.length === 0) {
+        return err(new ValidationError('token', 'is required and must be a non-empty string'));
+      }
+      if (token.length > LIMITS.maxTokenBytes) {
+        return err(new ValidationError('token', `must be at most ${LIMITS.maxTokenBytes} bytes`));
+      }
+      return ok({ action, token });
+    }
     default:
       return err(new UnknownActionError(action.slice(0, 64)));
   }

@@ -5,6 +5,8 @@ import {
   InternalError,
   OutputUnavailableError,
   StreamNotAllowedError,
+  TokenUserMismatchError,
+  UnknownActionError,
   ValidationError,
 } from '../errors.js';
 import { LIMITS } from '../limits.js';
@@ -16,6 +18,7 @@ import type { EventPublisher } from '../ports/event-publisher.js';
 import type { Result } from '../result.js';
 import type { ConnectionRegistry } from './connection-registry.js';
 import type { NotificationHistory } from './notification-history.js';
+import type { TokenVerifier } from './token-verifier.js';
 
 /** The connection a frame came in on, as its transport knows it. */
 interface ClientConnection {
@@ -40,6 +43,11 @@ interface ClientConnection {
    * handler posts through the management API.
    */
   readonly deliver?: (frame: Uint8Array) => Promise<unknown>;
+  /**
+   * Until when (ms) the connection's token is valid: a `refresh` sets it to
+   * the new token's `exp`. A transport that enforces token lifetimes keeps it.
+   */
+  authorizedUntil?: number;
 }
 
 /** Where one resumed stream stands once its entries were replayed. */
@@ -57,6 +65,7 @@ type ClientReply =
   | { readonly type: 'subscribed'; readonly channel: string }
   | { readonly type: 'unsubscribed'; readonly channel: string }
   | { readonly type: 'resumed'; readonly streams: Readonly<Record<string, ResumedStream>> }
+  | { readonly type: 'refreshed'; readonly expiresAt: number | null }
   | ReturnType<typeof errorFrame>;
 
 /** Something a transport may want to log: the reply already says what the client is told. */
@@ -105,6 +114,11 @@ interface ClientActionsOptions {
   readonly answerPing?: 'after-refresh' | 'before-refresh';
   /** Sets the `every-action` throttle. @default LIMITS.idleTimeoutMs */
   readonly idleTimeoutMs?: number;
+  /**
+   * Verifies the token of a `refresh`. Without it, `refresh` is answered
+   * `unknown_action`, as by a server that does not have it.
+   */
+  readonly verifier?: TokenVerifier;
   /** Told about every refused or failed frame, for logging. */
   readonly onIncident?: (incident: ClientActionIncident) => void;
   /** The streams' history, which `resume` replays. @default none: `resume` is refused */
@@ -112,7 +126,7 @@ interface ClientActionsOptions {
 }
 
 /**
- * The client protocol (ping, send, publish, subscribe, unsubscribe, resume), in one
+ * The client protocol (ping, send, publish, subscribe, unsubscribe, resume, refresh), in one
  * place for every runtime: the embedded server's WebSocket endpoint and the
  * Lambda action handler are transports that parse a frame, call `handle`, and
  * send back the reply, if any.
@@ -205,6 +219,8 @@ class ClientActions {
       case 'resume':
         await this.keepAlive(connection, receivedAt);
         return { type: 'resumed', streams: await this.resume(connection, frame.streams) };
+      case 'refresh':
+        return this.refresh(connection, frame.token, receivedAt);
     }
   }
 
@@ -246,6 +262,29 @@ class ClientActions {
       resumed[stream] = { recovered, epoch: position.epoch, offset: position.offset };
     }
     return resumed;
+  }
+
+  /**
+   * An in-band token refresh: the new token is verified as strictly as at
+   * connect and must name the connection's user; then the connection is
+   * authorised until the new token's `exp`.
+   */
+  private async refresh(
+    connection: ClientConnection,
+    token: string,
+    receivedAt: number,
+  ): Promise<ClientReply> {
+    const { verifier } = this.options;
+    if (verifier === undefined) throw new UnknownActionError('refresh');
+    await this.keepAlive(connection, receivedAt);
+    const verdict = await verifier.verify(token);
+    if (!verdict.ok) throw verdict.error;
+    const userId = connection.userId ?? (await this.registeredUser(connection.connectionId));
+    if (verdict.value.userId !== userId) throw new TokenUserMismatchError();
+    const exp = verdict.value.claims.exp;
+    const expiresAt = typeof exp === 'number' ? exp * 1000 : null;
+    if (expiresAt !== null) connection.authorizedUntil = expiresAt;
+    return { type: 'refreshed', expiresAt };
   }
 
   private async registeredUser(connectionId: string): Promise<string> {

@@ -123,6 +123,9 @@ class HeraldFunctions {
     grantTableActions(this.disconnect, tables.connectionsTable, ['DeleteItem', 'BatchWriteItem']);
 
     this.actions = handler('Actions', 'actions', environments.actions, medium);
+    // `refresh` verifies a client's fresh token as the authorizer does.
+    jwt.secret?.grantRead(this.actions);
+    jwt.secretParameter?.grantRead(this.actions);
     grantTableActions(this.actions, tables.connectionsTable, [
       'GetItem',
       'UpdateItem',

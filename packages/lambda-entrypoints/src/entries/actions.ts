@@ -1,7 +1,12 @@
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindGateways } from '../composition/bind-gateways.js';
+import { bindKeySource } from '../composition/bind-keys.js';
 import { bindOutputs } from '../composition/bind-outputs.js';
-import { bindConnectionRegistry, bindNotificationHistory } from '../composition/bind-services.js';
+import {
+  bindConnectionRegistry,
+  bindNotificationHistory,
+  bindTokenVerifier,
+} from '../composition/bind-services.js';
 import { bindClock, binders } from '../composition/binders.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeClientActionHandler } from '../handlers/client-actions.js';
@@ -9,21 +14,24 @@ import { makeClientActionHandler } from '../handlers/client-actions.js';
 const services = lambdaServices(
   binders(
     bindClock,
+    bindKeySource,
     bindDynamoDbStores,
     bindOutputs,
     bindGateways,
     bindConnectionRegistry,
     bindNotificationHistory,
+    bindTokenVerifier,
   ),
 );
 
-/** The ping, send, publish, subscribe, unsubscribe, resume and $default routes. */
+/** The ping, send, publish, subscribe, unsubscribe, resume, refresh and $default routes. */
 const handler = makeClientActionHandler({
   registry: services.registry(),
   publisher: services.publisher(),
   gatewayFor: services.gatewayFor(),
   logger: services.logger,
   history: services.history(),
+  verifier: services.verifier(),
   managementEndpoint: services.config.managementEndpoint,
 });
 

@@ -8,6 +8,7 @@ import {
   type EventPublisher,
   type NotificationHistory,
   parseClientFrame,
+  type TokenVerifier,
 } from '@herald/domain';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import type { WebSocketEvent } from './websocket-event.js';
@@ -19,6 +20,8 @@ interface ClientActionDeps {
   readonly logger: Logger;
   /** The streams' history, which `resume` replays; without it `resume` is refused. */
   readonly history?: NotificationHistory | undefined;
+  /** Verifies the token of a `refresh`; without it, `refresh` is answered `unknown_action`. */
+  readonly verifier?: TokenVerifier | undefined;
   /** The management endpoint, when not the one the event's domain and stage imply (a local emulation). */
   readonly managementEndpoint?: string | undefined;
 }
@@ -39,7 +42,7 @@ const logIncident = (logger: Logger, incident: ClientActionIncident) => {
 };
 
 /**
- * The routes ping, send, publish, subscribe, unsubscribe, resume and $default: a
+ * The routes ping, send, publish, subscribe, unsubscribe, resume, refresh and $default: a
  * transport over the domain's ClientActions. The frame is parsed, handled
  * with the time API Gateway received it, and the reply (pong, subscribed, an
  * error frame) is posted back through the management API; the connection
@@ -50,11 +53,13 @@ const makeClientActionHandler = ({
   publisher,
   gatewayFor,
   logger,
+  verifier,
   managementEndpoint: configured,
   history,
 }: ClientActionDeps) => {
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'ping-only',
+    ...(verifier === undefined ? {} : { verifier }),
     onIncident: (incident) => logIncident(logger, incident),
     ...(history === undefined ? {} : { history }),
   });
