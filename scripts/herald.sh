@@ -40,11 +40,30 @@ install_deps() {
   pnpm install --frozen-lockfile --reporter=append-only >&2
 }
 
+# The client SDK's browser tests drive Debian's Chromium (never a downloaded
+# browser). Installed with apt-get when missing and this user may; otherwise
+# those tests skip and print why.
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return 0
+  command -v apt-get >/dev/null 2>&1 || { echo "herald: no /usr/bin/chromium and no apt-get: the browser tests will skip" >&2; return 0; }
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo=(sudo -n); else
+      echo "herald: /usr/bin/chromium is missing and apt-get needs root: the browser tests will skip" >&2
+      return 0
+    fi
+  fi
+  echo "herald: installing Debian's chromium for the browser tests (apt-get)" >&2
+  { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq chromium; } >&2 ||
+    echo "herald: could not install chromium: the browser tests will skip" >&2
+}
+
 task="${1:-}"
 case "$task" in
   install) install_deps ;;
   test)
     install_deps
+    ensure_chromium
     pnpm run test:all
     ;;
   start)
