@@ -16,7 +16,7 @@ import { type Client, connect, emulatorEnvironment, SECRET, token } from './help
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const BACKEND_KEY = 'store-outage-backend-key';
-const STORE_TIMEOUT_MS = 1000;
+const STORE_TIMEOUT_MS = 1500;
 const STORE_RETRIES = 1;
 const MAX_BACKLOG = 6;
 /** The longest a store call may take: every attempt, and the SDK's backoff between them (under 200 ms for one retry). */
