@@ -104,6 +104,8 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     }
   };
 
+  // The run's first calls on fresh tables: DynamoDB Local, cold, on a loaded machine, may take
+  // longer than one store attempt's deadline (HERALD_STORE_TIMEOUT_MS), and be retried.
   it('connects with a token through each carrier, and refuses a missing or bad one', async () => {
     const clients: Client[] = [];
     for (const carrier of ['query', 'token', 'header', 'protocol'] as const)
@@ -117,7 +119,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     expect(await refusal(wsUrl)).toBe(401);
     expect(await refusal(`${wsUrl}?authorization=${await token({}, undefined, -10)}`)).toBe(403);
     await Promise.all(clients.map((c) => c.close()));
-  });
+  }, 15_000);
 
   it('delivers exactly the data of a Sumu request sent to the notifications queue', async () => {
     const client = await device('sumu-user');

@@ -16,7 +16,7 @@ import { type Client, connect, emulatorEnvironment, SECRET, token } from './help
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const BACKEND_KEY = 'store-outage-backend-key';
-const STORE_TIMEOUT_MS = 1000;
+const STORE_TIMEOUT_MS = 1500;
 const STORE_RETRIES = 1;
 const MAX_BACKLOG = 6;
 /** The longest a store call may take: every attempt, and the SDK's backoff between them (under 200 ms for one retry). */
@@ -130,6 +130,8 @@ describe('an embedded node whose store stops answering (DynamoDB Local behind a 
 
     // act 1: the store freezes
     proxy.pause();
+    // Admitted (the upgrade needs no store call), but its registration cannot be stored.
+    const late = await open('erin');
     const pongStartedAt = Date.now();
     await pinger.roundTrip();
     const pongMs = Date.now() - pongStartedAt;
@@ -150,6 +152,7 @@ describe('an embedded node whose store stops answering (DynamoDB Local behind a 
     await pinger.roundTrip();
     const pongWhileSheddingMs = Date.now() - pongWhileShedding;
     const flooded = await flood;
+    const lateClosed = await late.closed;
 
     // act 2: the store answers again; the same process carries on
     proxy.resume();
@@ -182,6 +185,10 @@ describe('an embedded node whose store stops answering (DynamoDB Local behind a 
       expect(answer.status).toBe(503);
       expect(answer.elapsedMs).toBeLessThan(CALL_BOUND_MS + SLACK_MS);
     }
+    expect(lateClosed.code).toBe(1013);
+    expect(late.received.map((m) => JSON.parse(m))).toEqual([
+      expect.objectContaining({ type: 'error', code: 'store_unavailable', temporary: true }),
+    ]);
     expect(shedUpgradeStatus).toEqual({ status: 503, retryAfter: expect.stringMatching(/^\d+$/) });
     expect(shedRequest).toMatchObject({
       status: 503,
