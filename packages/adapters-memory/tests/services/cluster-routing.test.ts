@@ -164,8 +164,12 @@ describe('NodeLiveness', () => {
 
     clock.advance(LEASE_MS + 1); // c stops beating: it died
     const [byA, byB] = await Promise.all([a.liveness.beat(), b.liveness.beat()]);
+    const keptUntilRemoved = await store.get(onC); // a beat never waits for the removal
+    for (const retired of byA) await a.liveness.removeConnectionsOf(retired);
+    for (const retired of byB) await b.liveness.removeConnectionsOf(retired);
 
     expect([...byA, ...byB].map((n) => n.endpoint)).toEqual([C.endpoint]);
+    expect(keptUntilRemoved).toBeDefined();
     expect(await store.get(onC)).toBeUndefined();
     expect(await store.get(daveOnC)).toBeUndefined();
     expect(await store.get(alsoOnA)).toBeDefined();
@@ -183,7 +187,10 @@ describe('NodeLiveness', () => {
     clock.advance(LEASE_MS + 1);
     await a.liveness.beat().catch(() => undefined);
 
+    const report = await a.fanout.deliver(request({ connections: [onB] }));
+
     expect(await a.gateway.post(onB, new Uint8Array([49]))).toBe('gone');
+    expect(report).toMatchObject({ targeted: 1, gone: 1, delivered: 0 });
     expect(await store.get(onB)).toBeUndefined();
   });
 
@@ -195,6 +202,7 @@ describe('NodeLiveness', () => {
 
     const restarted = node({ endpoint: A.endpoint, incarnation: 'a-2' });
     const retired = await restarted.liveness.beat();
+    for (const node of retired) await restarted.liveness.removeConnectionsOf(node);
 
     expect(retired.map((n) => n.incarnation)).toEqual(['a-1']);
     expect(await store.get(old)).toBeUndefined();
