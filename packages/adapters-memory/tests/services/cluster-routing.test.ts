@@ -178,6 +178,19 @@ describe('NodeLiveness', () => {
     expect(a.liveness.peers().map((n) => n.endpoint)).toEqual([B.endpoint]);
   });
 
+  it('lists a node that joined since the last beat among the live peers', async () => {
+    const { node } = cluster();
+    const [a, b] = [node(A), node(B)];
+    await a.liveness.beat();
+    await b.liveness.beat(); // b joins after a's last beat
+
+    const seenAtLastBeat = a.liveness.peers().map((n) => n.endpoint);
+    const live = (await a.liveness.livePeers()).map((n) => n.endpoint);
+
+    expect(seenAtLastBeat).toEqual([]);
+    expect(live).toEqual([B.endpoint]);
+  });
+
   it('answers gone for the connections of a dead owner, so a post removes them', async () => {
     const { clock, node, store } = cluster();
     const [a, b] = [node(A), node(B)];

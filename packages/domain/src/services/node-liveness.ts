@@ -111,7 +111,18 @@ class NodeLiveness implements OwnerDirectory {
     return retired;
   }
 
-  /** The other nodes alive at the last beat. */
+  /**
+   * The other nodes alive now, read from the store (one strongly consistent
+   * listing): a node that joined since the last beat is among them.
+   */
+  async livePeers(): Promise<readonly NodeRecord[]> {
+    const all = await this.nodes.list();
+    this.known.clear();
+    for (const node of all) this.known.set(node.endpoint, node);
+    return this.peers();
+  }
+
+  /** The other nodes alive at the last beat (or listing). */
   peers(): readonly NodeRecord[] {
     const now = this.clock.now();
     return [...this.known.values()].filter(
