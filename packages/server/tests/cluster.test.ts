@@ -24,7 +24,7 @@ import {
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 /** Short, so the test runs quickly; long enough that a slow beat on a loaded machine is no death. */
 const HEARTBEAT_MS = 300;
-const LEASE_MS = 3000;
+const LEASE_MS = 4000;
 /** A survivor notices a lapsed lease at its next beat, then removes the node's connections. */
 const OFFLINE_BOUND_MS = LEASE_MS + HEARTBEAT_MS;
 /** What the removal's DynamoDB calls and the output queue may add on a shared test machine. */
@@ -156,6 +156,7 @@ describe('several embedded nodes on shared tables (DynamoDB Local, fauxqs)', () 
   let a: Node;
   let b: Node;
   let c: Node;
+  let sharedTables: Record<string, string>;
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
     const dynamo = new DynamoDBClient({
@@ -178,6 +179,10 @@ describe('several embedded nodes on shared tables (DynamoDB Local, fauxqs)', () 
       HERALD_PRESENCE_TABLE: tables.presence,
       HERALD_INPUT_QUEUE_URL: input.url,
       HERALD_OUTPUT_QUEUE_URL: output.url,
+    };
+    sharedTables = {
+      HERALD_CONNECTIONS_TABLE: tables.connections,
+      HERALD_PRESENCE_TABLE: tables.presence,
     };
     [a, b, c] = await Promise.all([
       startNode('a', shared),
@@ -298,6 +303,27 @@ describe('several embedded nodes on shared tables (DynamoDB Local, fauxqs)', () 
     expect(delivered).toMatchObject({ targeted: 1, delivered: 1 });
     expect(presenceEvents('dora', 'ONLINE')).toHaveLength(1);
     expect(presenceEvents('dora', 'OFFLINE')).toHaveLength(1);
+  });
+
+  it('refuses to start a node alone beside live nodes, or a node with no shared state', async () => {
+    const alone = launch(CLI, [], {
+      ...emulatorEnvironment(),
+      ...sharedTables,
+      HERALD_PORT: '0',
+      HERALD_JWT_SECRET: SECRET,
+    });
+    const stateless = launch(CLI, [], {
+      HERALD_PORT: '0',
+      HERALD_JWT_SECRET: SECRET,
+      HERALD_ADVERTISE_URL: 'http://127.0.0.1:1',
+      HERALD_MANAGEMENT_API: 'any',
+      HERALD_MANAGEMENT_ACCESS_KEYS: ACCESS_KEYS,
+    });
+
+    expect(await alone.exited).toBe(2);
+    expect(alone.output.stderr).toMatch(/HERALD_ADVERTISE_URL.*nodes already share these tables/);
+    expect(await stateless.exited).toBe(2);
+    expect(stateless.output.stderr).toMatch(/HERALD_ADVERTISE_URL.*--connections-table/);
   });
 
   it("refuses a call to a node's management API, or a hand-off, without credentials", async () => {

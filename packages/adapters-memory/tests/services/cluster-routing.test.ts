@@ -164,14 +164,31 @@ describe('NodeLiveness', () => {
 
     clock.advance(LEASE_MS + 1); // c stops beating: it died
     const [byA, byB] = await Promise.all([a.liveness.beat(), b.liveness.beat()]);
+    const keptUntilRemoved = await store.get(onC); // a beat never waits for the removal
+    for (const retired of byA) await a.liveness.removeConnectionsOf(retired);
+    for (const retired of byB) await b.liveness.removeConnectionsOf(retired);
 
     expect([...byA, ...byB].map((n) => n.endpoint)).toEqual([C.endpoint]);
+    expect(keptUntilRemoved).toBeDefined();
     expect(await store.get(onC)).toBeUndefined();
     expect(await store.get(daveOnC)).toBeUndefined();
     expect(await store.get(alsoOnA)).toBeDefined();
     expect(presence('OFFLINE', 'dave')).toBe(1);
     expect(presence('OFFLINE', 'carol')).toBe(0); // still connected on a
     expect(a.liveness.peers().map((n) => n.endpoint)).toEqual([B.endpoint]);
+  });
+
+  it('lists a node that joined since the last beat among the live peers', async () => {
+    const { node } = cluster();
+    const [a, b] = [node(A), node(B)];
+    await a.liveness.beat();
+    await b.liveness.beat(); // b joins after a's last beat
+
+    const seenAtLastBeat = a.liveness.peers().map((n) => n.endpoint);
+    const live = (await a.liveness.livePeers()).map((n) => n.endpoint);
+
+    expect(seenAtLastBeat).toEqual([]);
+    expect(live).toEqual([B.endpoint]);
   });
 
   it('answers gone for the connections of a dead owner, so a post removes them', async () => {
@@ -183,7 +200,10 @@ describe('NodeLiveness', () => {
     clock.advance(LEASE_MS + 1);
     await a.liveness.beat().catch(() => undefined);
 
+    const report = await a.fanout.deliver(request({ connections: [onB] }));
+
     expect(await a.gateway.post(onB, new Uint8Array([49]))).toBe('gone');
+    expect(report).toMatchObject({ targeted: 1, gone: 1, delivered: 0 });
     expect(await store.get(onB)).toBeUndefined();
   });
 
@@ -195,6 +215,7 @@ describe('NodeLiveness', () => {
 
     const restarted = node({ endpoint: A.endpoint, incarnation: 'a-2' });
     const retired = await restarted.liveness.beat();
+    for (const node of retired) await restarted.liveness.removeConnectionsOf(node);
 
     expect(retired.map((n) => n.incarnation)).toEqual(['a-1']);
     expect(await store.get(old)).toBeUndefined();

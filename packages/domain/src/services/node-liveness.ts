@@ -31,10 +31,13 @@ const ALL = { segment: 0, totalSegments: 1 } as const;
  * Liveness of the embedded nodes sharing one store. Each node beats: it
  * writes its record with a lease, and reads everyone's. A node whose lease
  * has lapsed is dead; the first survivor to retire its record (a
- * conditional delete, so exactly one does) removes its connections through
- * the registry, whose listener takes their users OFFLINE with one event each.
- * A node restarting under the same URL is a new incarnation: on its first
- * beat it removes the connections of the one it replaced.
+ * conditional delete, so exactly one does) then removes its connections
+ * through the registry (`removeConnectionsOf`), whose listener takes their
+ * users OFFLINE with one event each. A node restarting under the same URL is
+ * a new incarnation: its first beat retires the one it replaced.
+ *
+ * A beat never waits for a removal: removing a large node's connections can
+ * take longer than a lease, and a survivor busy removing must not look dead.
  *
  * It is also the routing gateway's directory: a connection's owner is this
  * node (its own sockets), a live peer (its management API), or dead.
@@ -67,9 +70,10 @@ class NodeLiveness implements OwnerDirectory {
   }
 
   /**
-   * Writes this node's record, then retires and clears every node whose lease
-   * has lapsed. The first beat also clears the connections of a previous
-   * incarnation under the same URL. Returns the nodes this beat retired.
+   * Writes this node's record, then retires every node whose lease has
+   * lapsed; the first beat also retires a previous incarnation under the same
+   * URL. Returns the nodes this beat retired: the caller removes their
+   * connections (`removeConnectionsOf`), without holding up the next beat.
    */
   async beat(): Promise<readonly NodeRecord[]> {
     const { self } = this.options;
@@ -86,7 +90,6 @@ class NodeLiveness implements OwnerDirectory {
     const retired: NodeRecord[] = [];
     if (previous !== undefined && previous.incarnation !== self.incarnation) {
       if (first) {
-        await this.reap(previous);
         retired.push(previous);
       } else {
         this.options.onEvicted?.(previous);
@@ -102,14 +105,24 @@ class NodeLiveness implements OwnerDirectory {
       if (node.endpoint === self.endpoint || node.leaseExpiresAt > at) continue;
       if (await this.nodes.retire(node)) {
         this.known.delete(node.endpoint);
-        await this.reap(node);
         retired.push(node);
       }
     }
     return retired;
   }
 
-  /** The other nodes alive at the last beat. */
+  /**
+   * The other nodes alive now, read from the store (one strongly consistent
+   * listing): a node that joined since the last beat is among them.
+   */
+  async livePeers(): Promise<readonly NodeRecord[]> {
+    const all = await this.nodes.list();
+    this.known.clear();
+    for (const node of all) this.known.set(node.endpoint, node);
+    return this.peers();
+  }
+
+  /** The other nodes alive at the last beat (or listing). */
   peers(): readonly NodeRecord[] {
     const now = this.clock.now();
     return [...this.known.values()].filter(
@@ -140,8 +153,8 @@ class NodeLiveness implements OwnerDirectory {
     return alive(fresh) ? this.options.peerGateway(owner.endpoint) : 'dead';
   }
 
-  /** Removes every connection the node owned; returns how many were removed here. */
-  private async reap(node: NodeRecord): Promise<number> {
+  /** Removes every connection a retired node owned; returns how many were removed here. */
+  async removeConnectionsOf(node: NodeRecord): Promise<number> {
     let removed = 0;
     let cursor: string | undefined;
     do {

@@ -11,6 +11,7 @@ import {
   type ConnectionRegistryOptions,
   type ConnectionStore,
   NodeLiveness,
+  type NodeRecord,
   type NodeStore,
   NotificationFanout,
   type NotificationFanoutOptions,
@@ -179,9 +180,28 @@ const createClusterNode = (options: ClusterOptions, parts: ClusterParts): Cluste
   });
   let timer: NodeJS.Timeout | undefined;
   let beating: Promise<unknown> | undefined;
+  // Removals run one after another, apart from the beats: a survivor busy
+  // removing a dead node's connections keeps renewing its own lease.
+  let removing: Promise<unknown> = Promise.resolve();
+  const remove = (retired: readonly NodeRecord[]) => {
+    for (const node of retired) {
+      removing = removing.then(() =>
+        liveness.removeConnectionsOf(node).catch((error) =>
+          log.error(
+            "could not remove a dead node's connections; they expire with the idle timeout",
+            {
+              node: node.endpoint,
+              error,
+            },
+          ),
+        ),
+      );
+    }
+  };
   const beat = () => {
     beating ??= liveness
       .beat()
+      .then(remove)
       .catch((error) => log.error('heartbeat failed; retrying on the next beat', { error }))
       .finally(() => {
         beating = undefined;
@@ -191,7 +211,7 @@ const createClusterNode = (options: ClusterOptions, parts: ClusterParts): Cluste
   return {
     fanout: new ClusterFanout(registry, routing, clock, fanoutOptions, handoff),
     start: async () => {
-      await liveness.beat();
+      remove(await liveness.beat());
       timer = setInterval(beat, heartbeatMs);
       timer.unref();
     },

@@ -91,9 +91,11 @@ class PeerHandoff {
   async deliver(request: NotificationRequest): Promise<DeliveryReport> {
     const { localFanout, liveness, sockets } = this.options;
     const body = new TextEncoder().encode(JSON.stringify({ request: wireRequest(request) }));
+    // Listed now, not at the last beat, so that a node that just joined gets its part.
+    const peers = await liveness.livePeers();
     const reports = await Promise.all([
       localFanout.deliver(localPart(request, sockets)),
-      ...liveness.peers().map((peer) => this.handTo(peer, body)),
+      ...peers.map((peer) => this.handTo(peer, body)),
     ]);
     const merged = mergeReports(reports);
     // A node's broadcast listing is its own memory: no cursor of it means anything elsewhere.
