@@ -14,13 +14,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type Clock, NotificationHistory, type StreamPosition } from '@herald/domain';
 import {
   type CapacityListener,
   DynamoDbHistoryStore,
   DynamoDbIdempotencyStore,
 } from '@herald/adapters-aws/dynamodb';
 import { createHistoryTable, startEmulators } from '@herald/adapters-aws/testing';
+import { type Clock, NotificationHistory, type StreamPosition } from '@herald/domain';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--')),
