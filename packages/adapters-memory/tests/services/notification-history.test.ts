@@ -162,7 +162,7 @@ describe('NotificationIntake with history', () => {
     gateway.behave(id, { kind: 'throttled', times: 1_000_000 });
 
     await accept('{"users":["u1"],"id":"r-2","data":{"n":2}}');
-    gateway.behave(id, { kind: 'deliver' });
+    gateway.behave(id, { kind: 'throttled', times: 0 });
     clock.advance(10_000);
     const continuation = await accept(encodeContinuationMessage(carried[0] as ContinuationMessage));
 
