@@ -10,6 +10,7 @@ const secretArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:herald-A
 const inputs = (jwt: HeraldJwtProps): LambdaEnvironmentInputs => ({
   connectionsTableName: 'connections',
   presenceTableName: 'presence',
+  historyTableName: 'history',
   jwt,
   outputTopicArn: 'arn:aws:sns:eu-west-1:123456789012:output',
   outputQueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/output',
