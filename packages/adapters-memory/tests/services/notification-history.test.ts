@@ -98,7 +98,7 @@ describe('NotificationFanout with history', () => {
         type: 'notification',
         stream: 'user:u1',
         offset: 1,
-        epoch: 'e1',
+        epoch: 'e1.1',
         id: 'gen-1',
         data: { n: 1 },
       },
@@ -108,7 +108,7 @@ describe('NotificationFanout with history', () => {
         type: 'notification',
         stream: 'channel:room-1',
         offset: 1,
-        epoch: 'e1',
+        epoch: 'e1.2',
         id: 'gen-1',
         data: { n: 1 },
       },
@@ -168,7 +168,7 @@ describe('NotificationIntake with history', () => {
 
     expect(carried[0]?.stamp).toEqual({
       id: 'r-2',
-      positions: { 'user:u1': { epoch: 'e1', offset: 1 } },
+      positions: { 'user:u1': { epoch: 'e1.1', offset: 1 } },
     });
     expect(continuation).toMatchObject({ kind: 'delivered', report: { delivered: 1 } });
     expect(received(id)).toEqual([
@@ -176,7 +176,7 @@ describe('NotificationIntake with history', () => {
         type: 'notification',
         stream: 'user:u1',
         offset: 1,
-        epoch: 'e1',
+        epoch: 'e1.1',
         id: 'r-2',
         data: { n: 2 },
       },
@@ -198,7 +198,7 @@ describe('NotificationIntake with history', () => {
       type: 'notification',
       stream: 'broadcast',
       offset: 1,
-      epoch: 'e1',
+      epoch: 'e1.1',
       id: 'b-1',
       data: 'all',
     };
@@ -212,12 +212,12 @@ describe('NotificationHistory.replay', () => {
     for (const n of [1, 2, 3])
       await store.append('user:u1', { id: `n${n}`, data: String(n), at: Date.UTC(2026, 0, 1) });
 
-    const caughtUp = await history.replay('user:u1', { epoch: 'e1', offset: 1 }, 'u1');
+    const caughtUp = await history.replay('user:u1', { epoch: 'e1.1', offset: 1 }, 'u1');
     const otherEpoch = await history.replay('user:u1', { epoch: 'old', offset: 2 }, 'u1');
-    const ahead = await history.replay('user:u1', { epoch: 'e1', offset: 9 }, 'u1');
+    const ahead = await history.replay('user:u1', { epoch: 'e1.1', offset: 9 }, 'u1');
     const fromStart = await history.replay('user:u1', { epoch: '', offset: 0 }, 'u1');
 
-    expect(caughtUp).toMatchObject({ recovered: true, position: { epoch: 'e1', offset: 3 } });
+    expect(caughtUp).toMatchObject({ recovered: true, position: { epoch: 'e1.1', offset: 3 } });
     expect(caughtUp.entries.map((e) => e.offset)).toEqual([2, 3]);
     expect(otherEpoch.recovered).toBe(false);
     expect(otherEpoch.entries.map((e) => e.offset)).toEqual([1, 2, 3]);
