@@ -13,15 +13,24 @@ import {
 interface InMemoryHistoryStoreOptions {
   /** @default DEFAULT_HISTORY_RETENTION */
   readonly retention?: HistoryRetention;
-  /** This store's epoch. @default a fresh random UUID: a restarted process starts a new epoch */
+  /**
+   * This store's epoch; each stream's epoch is it and the stream's generation
+   * in this store. @default a fresh random UUID: a restarted process starts new epochs
+   */
   readonly epoch?: string;
 }
 
 interface Stream {
+  readonly epoch: string;
   last: number;
+  /** Last append or read, epoch ms. */
+  usedAt: number;
   /** Retained entries, oldest first; at most the stream kind's `maxEntries`. */
   entries: HistoryEntry[];
 }
+
+/** Streams looked at for sweeping per append or read. */
+const SWEEP_PER_CALL = 4;
 
 /**
  * History in this process's memory, bounded per stream by its kind's
@@ -29,11 +38,18 @@ interface Stream {
  * age on every append and read). It dies with the process, so each store has
  * its own epoch: a client holding offsets from before a restart is told
  * `recovered: false`.
+ *
+ * Streams unused for longer than their kind's age, and so holding no entry,
+ * are forgotten, a few per call, so memory follows the streams in use; a
+ * forgotten stream that comes back starts a new epoch (its history was lost,
+ * as far as a client can tell).
  */
 class InMemoryHistoryStore implements HistoryStore {
   readonly epoch: string;
   private readonly retention: HistoryRetention;
   private readonly streams = new Map<string, Stream>();
+  private generation = 0;
+  private sweeper: Iterator<[string, Stream]> | undefined;
 
   constructor(
     private readonly clock: Clock,
@@ -44,16 +60,12 @@ class InMemoryHistoryStore implements HistoryStore {
   }
 
   async append(stream: string, entry: NewHistoryEntry): Promise<StreamPosition> {
-    let kept = this.streams.get(stream);
-    if (kept === undefined) {
-      kept = { last: 0, entries: [] };
-      this.streams.set(stream, kept);
-    }
+    const kept = this.use(stream);
     const offset = ++kept.last;
     kept.entries.push({
       stream,
       offset,
-      epoch: this.epoch,
+      epoch: kept.epoch,
       id: entry.id,
       data: entry.data,
       at: entry.at,
@@ -62,18 +74,51 @@ class InMemoryHistoryStore implements HistoryStore {
     const { maxEntries } = retentionOf(this.retention, stream);
     if (kept.entries.length > maxEntries) kept.entries.splice(0, kept.entries.length - maxEntries);
     this.prune(stream, kept);
-    return { epoch: this.epoch, offset };
+    return { epoch: kept.epoch, offset };
   }
 
   async read(stream: string, afterOffset: number): Promise<HistoryRead> {
-    const kept = this.streams.get(stream);
-    if (kept === undefined) return { epoch: this.epoch, offset: 0, entries: [] };
+    const kept = this.use(stream);
     this.prune(stream, kept);
     return {
-      epoch: this.epoch,
+      epoch: kept.epoch,
       offset: kept.last,
       entries: kept.entries.filter((entry) => entry.offset > afterOffset),
     };
+  }
+
+  /** Streams held now (for tests of the sweep). */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** The stream, made when absent (a read of it fixes the epoch its first append keeps). */
+  private use(stream: string): Stream {
+    const now = this.clock.now();
+    this.sweep(now);
+    let kept = this.streams.get(stream);
+    if (kept === undefined) {
+      kept = { epoch: `${this.epoch}.${++this.generation}`, last: 0, usedAt: now, entries: [] };
+      this.streams.set(stream, kept);
+    }
+    kept.usedAt = now;
+    return kept;
+  }
+
+  /** Looks at the next few streams, round the map, and forgets those unused past their age. */
+  private sweep(now: number): void {
+    for (let i = 0; i < SWEEP_PER_CALL; i++) {
+      this.sweeper ??= this.streams.entries();
+      const next = this.sweeper.next();
+      if (next.done === true) {
+        this.sweeper = undefined;
+        return;
+      }
+      const [stream, kept] = next.value;
+      if (now - kept.usedAt > retentionOf(this.retention, stream).maxAgeMs) {
+        this.streams.delete(stream);
+      }
+    }
   }
 
   /** Drops the entries older than the stream kind's age. */

@@ -11,6 +11,7 @@ import {
   ManualClock,
   waitFor,
 } from '@herald/domain/testing';
+import { describe, expect, it } from 'vitest';
 import {
   InMemoryConnectionGateway,
   InMemoryConnectionStore,
@@ -79,3 +80,20 @@ describeClockContract(
   'ManualClock (auto-advancing)',
   () => new ManualClock(Date.now(), { autoAdvance: true }),
 );
+
+describe('InMemoryHistoryStore', () => {
+  it('forgets streams unused past their age, and starts a new epoch when one comes back', async () => {
+    const clock = new ManualClock(1_000_000);
+    const store = new InMemoryHistoryStore(clock, { epoch: 'e' });
+    const first = await store.append('user:gone', { id: 'a', data: '1', at: clock.now() });
+    for (let i = 0; i < 20; i++) await store.read(`user:other-${i}`, 0);
+    clock.advance(3_600_001);
+
+    for (let i = 0; i < 20; i++) await store.read('user:kept', 0);
+    const back = await store.read('user:gone', 0);
+
+    expect(store.size).toBeLessThanOrEqual(2);
+    expect(back).toMatchObject({ offset: 0, entries: [] });
+    expect(back.epoch).not.toBe(first.epoch);
+  });
+});
