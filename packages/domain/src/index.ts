@@ -97,6 +97,7 @@ export {
 export type { HeraldEnvelope, ShardMessage } from './parsing/shard-envelope.js';
 export {
   decodeHeraldEnvelope,
+  decodeNotificationStamp,
   decodeShardMessage,
   encodeContinuationMessage,
   encodeShardMessage,

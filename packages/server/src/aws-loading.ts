@@ -95,4 +95,11 @@ const loadKeySource = async (choice: KeySourceChoice): Promise<KeySource> => {
   return keySourceFor(choice, StaticKeySource);
 };
 
-export { loadAwsAdapters, loadKeySource };
+/**
+ * The API Gateway clients a node of a cluster calls the others with
+ * (`--advertise-url`), loaded only then.
+ */
+const loadApiGateway = () =>
+  importForAws(['advertiseUrl'], () => import('@herald/adapters-aws/apigateway'));
+
+export { loadApiGateway, loadAwsAdapters, loadKeySource };

@@ -14,7 +14,7 @@ import {
   SETTINGS,
   tokenVerifierOptions,
 } from '@herald/settings';
-import { loadAwsAdapters, loadKeySource } from './aws-loading.js';
+import { loadApiGateway, loadAwsAdapters, loadKeySource } from './aws-loading.js';
 import type { AwsAdapters } from './aws-wiring.js';
 import type { ClusterOptions } from './cluster/cluster-node.js';
 import { helpText, loadConfig, type ServerConfig } from './config.js';
@@ -71,6 +71,7 @@ const clusterSettings = async (
   }
   return {
     advertiseUrl: config.advertiseUrl,
+    apiGateway: await loadApiGateway(),
     nodeStore: aws.nodeStore,
     accessKey,
     heartbeatMs: config.nodeHeartbeatMs,

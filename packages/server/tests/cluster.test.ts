@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createQueue, createTables } from '@herald/adapters-aws/testing';
+import { createHistoryTable, createQueue, createTables } from '@herald/adapters-aws/testing';
 import { waitFor } from '@herald/domain/testing';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Client, launch } from '../src/testing/index.js';
+import { type Client, type Envelope, launch, resume } from '../src/testing/index.js';
 import {
   BACKEND_KEY,
   connect,
@@ -175,6 +175,7 @@ describe('several embedded nodes on shared tables (DynamoDB Local, fauxqs)', () 
     inputUrl = input.url;
     events = queueCollector(sqs, output.url);
     const shared = {
+      HERALD_HISTORY_TABLE: await createHistoryTable(dynamo),
       HERALD_CONNECTIONS_TABLE: tables.connections,
       HERALD_PRESENCE_TABLE: tables.presence,
       HERALD_INPUT_QUEUE_URL: input.url,
@@ -347,6 +348,59 @@ describe('several embedded nodes on shared tables (DynamoDB Local, fauxqs)', () 
 
     expect([unsigned.status, wrongKey.status, handoff.status]).toEqual([403, 403, 403]);
     expect(notifications(carol)).toEqual([]);
+  });
+
+  it('keeps a handed-off request in history once: one offset and one id on every node, a repeat id refused by any node', {
+    timeout: 30_000,
+  }, async () => {
+    // prepare: herald.v1 members of room-2 on a and b
+    const openV1 = async (node: Node, user: string) => {
+      const client = await connect(`${node.wsUrl}?authorization=${await token({ sub: user })}`, {
+        protocols: ['herald.v1'],
+      });
+      clients.push(client);
+      return client;
+    };
+    const members = [await openV1(a, 'dora'), await openV1(b, 'erin')];
+    for (const client of members) {
+      client.send({ action: 'subscribe', channel: 'room-2' });
+      await barrier(client);
+    }
+    const envelopes = (client: Client) =>
+      client.received
+        .map((text) => JSON.parse(text) as Envelope)
+        .filter((frame) => frame.type === 'notification');
+
+    // act: c takes the request and hands it to a and b; then the same id again, to b
+    const first = await notify(c, { id: 'room-2-once', channels: ['room-2'], data: { n: 1 } });
+    await waitFor(
+      () => (members.every((client) => envelopes(client).length === 1) ? true : undefined),
+      { timeoutMs: 10_000, what: 'the channel notification on both nodes' },
+    );
+    const repeat = (await notify(b, {
+      id: 'room-2-once',
+      channels: ['room-2'],
+      data: { n: 1 },
+    })) as unknown as { duplicate?: boolean };
+    const late = await openV1(c, 'frank');
+    const replay = await resume(late, { 'channel:room-2': { epoch: '', offset: 0 } });
+
+    // assess: one entry on the stream, framed alike by both nodes; the repeat delivered nothing
+    expect(first.delivered).toBe(2);
+    const [onA, onB] = members.map((client) => envelopes(client)[0]);
+    expect(onA).toEqual({
+      type: 'notification',
+      stream: 'channel:room-2',
+      offset: 1,
+      epoch: expect.any(String),
+      id: 'room-2-once',
+      data: { n: 1 },
+    });
+    expect(onB).toEqual(onA);
+    expect(repeat.duplicate).toBe(true);
+    await barrier(members[1] as Client);
+    expect(members.map((client) => envelopes(client).length)).toEqual([1, 1]);
+    expect(replay.replayed).toEqual([onA]);
   });
 
   it('takes the users of a node killed with SIGKILL OFFLINE within the lease bound; the others deliver on', {

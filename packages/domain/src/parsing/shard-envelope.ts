@@ -193,6 +193,7 @@ export type { HeraldEnvelope, ShardMessage };
 export {
   decodeHeraldEnvelope,
   decodeShardMessage,
+  decodeStamp as decodeNotificationStamp,
   encodeContinuationMessage,
   encodeShardMessage,
   isShardMessage,

@@ -5,6 +5,7 @@ import {
   type DeliverOptions,
   type DeliveryReport,
   isBroadcast,
+  mergeReports,
   NotificationFanout,
   type NotificationFanoutOptions,
   type NotificationRequest,
@@ -19,6 +20,12 @@ import type { PeerHandoff } from './peer-handoff.js';
  * node instead, which delivers it to its own sockets: one call per node, not
  * one per connection. Continuations and shard messages (their targets already
  * chosen) go through the routing gateway as they are.
+ *
+ * History is kept once, here, by the node that takes the request: its stamp
+ * (the streams' offsets and the request's id) travels with every hand-off,
+ * and the peers frame their envelopes with it instead of keeping the request
+ * again, so a request has one offset per stream and one claim of its id,
+ * however many nodes deliver it.
  */
 class ClusterFanout extends NotificationFanout {
   constructor(
@@ -40,7 +47,11 @@ class ClusterFanout extends NotificationFanout {
     }
     // Refused before any node posts, as a single node would.
     this.encode(request);
-    return this.handoff.deliver(request);
+    const recorded = options.stamp ?? (await this.record(request));
+    if (recorded !== undefined && 'duplicate' in recorded) {
+      return { ...mergeReports([]), id: recorded.duplicate, duplicate: true };
+    }
+    return this.handoff.deliver(request, recorded);
   }
 }
 

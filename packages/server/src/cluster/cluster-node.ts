@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ApiGatewayConnectionGateway, SigV4PostSigner } from '@herald/adapters-aws/apigateway';
+import type * as ApiGateway from '@herald/adapters-aws/apigateway';
 import {
   type Clock,
   ConfigurationError,
@@ -47,6 +47,12 @@ interface ClusterOptions {
   readonly incarnation?: string;
   /** The region in signatures; Herald's verifier accepts any. @default AWS_REGION, else 'us-east-1' */
   readonly region?: string;
+  /**
+   * The API Gateway clients the node calls the others with, from
+   * `@herald/adapters-aws/apigateway`: passed in (the CLI imports it only for
+   * a cluster) so that a single node never loads the AWS packages.
+   */
+  readonly apiGateway: Pick<typeof ApiGateway, 'ApiGatewayConnectionGateway' | 'SigV4PostSigner'>;
 }
 
 /** The advertised URL as an owner's endpoint: its origin, with no trailing slash. */
@@ -124,7 +130,8 @@ const createClusterNode = (options: ClusterOptions, parts: ClusterParts): Cluste
       ? {}
       : { sessionToken: options.accessKey.sessionToken }),
   };
-  const peers = new Map<string, ApiGatewayConnectionGateway>();
+  const { ApiGatewayConnectionGateway, SigV4PostSigner } = options.apiGateway;
+  const peers = new Map<string, ApiGateway.ApiGatewayConnectionGateway>();
   const peerGateway = (endpoint: string) => {
     let gateway = peers.get(endpoint);
     if (gateway === undefined) {
@@ -160,6 +167,9 @@ const createClusterNode = (options: ClusterOptions, parts: ClusterParts): Cluste
     fallback: sockets,
     local: { gateway: sockets, holds: (id) => sockets.find(id) !== undefined },
   });
+  // The local part of a handed-off request is framed with the stamp it came
+  // with (see ClusterFanout): it keeps no history of its own.
+  const { history: _keptByTheTakingNode, ...localFanoutOptions } = fanoutOptions;
   const localFanout = new NotificationFanout(
     new ConnectionRegistry(
       new LocalConnectionView(store, sockets),
@@ -169,7 +179,7 @@ const createClusterNode = (options: ClusterOptions, parts: ClusterParts): Cluste
     ),
     sockets,
     clock,
-    fanoutOptions,
+    localFanoutOptions,
   );
   const handoff = new PeerHandoff({
     liveness,

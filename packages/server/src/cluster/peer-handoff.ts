@@ -5,12 +5,14 @@ import {
   type Clock,
   type DeliveryFailure,
   type DeliveryReport,
+  decodeNotificationStamp,
   MAX_REQUEST_BYTES,
   mergeReports,
   type NodeLiveness,
   type NodeRecord,
   type NotificationFanout,
   type NotificationRequest,
+  type NotificationStamp,
   PayloadTooLargeError,
   parseNotificationRequest,
   wireError,
@@ -88,13 +90,19 @@ class PeerHandoff {
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
-  async deliver(request: NotificationRequest): Promise<DeliveryReport> {
+  /** `stamp`: where the request was kept, which every node frames its envelopes with. */
+  async deliver(request: NotificationRequest, stamp?: NotificationStamp): Promise<DeliveryReport> {
     const { localFanout, liveness, sockets } = this.options;
-    const body = new TextEncoder().encode(JSON.stringify({ request: wireRequest(request) }));
+    const body = new TextEncoder().encode(
+      JSON.stringify({
+        request: wireRequest(request),
+        ...(stamp === undefined ? {} : { stamp }),
+      }),
+    );
     // Listed now, not at the last beat, so that a node that just joined gets its part.
     const peers = await liveness.livePeers();
     const reports = await Promise.all([
-      localFanout.deliver(localPart(request, sockets)),
+      localFanout.deliver(localPart(request, sockets), stamp === undefined ? {} : { stamp }),
       ...peers.map((peer) => this.handTo(peer, body)),
     ]);
     const merged = mergeReports(reports);
@@ -207,16 +215,21 @@ const serveHandoff = async (
   try {
     const refusal = await refusalOf(request, readOnce, options);
     if (refusal !== undefined) return awsError(response, 403, refusal.errorType, refusal.message);
-    let handed: unknown;
+    let handed: { request?: unknown; stamp?: unknown };
     try {
-      handed = (JSON.parse((await readOnce()).toString('utf8')) as { request?: unknown }).request;
+      handed = JSON.parse((await readOnce()).toString('utf8')) as typeof handed;
     } catch {
       return sendJson(response, 400, { message: 'the body is not JSON' });
     }
-    const parsed = parseNotificationRequest(handed);
+    const parsed = parseNotificationRequest(handed?.request);
     if (!parsed.ok) return sendJson(response, 400, { error: wireError(parsed.error) });
+    const stamp = handed?.stamp === undefined ? undefined : decodeNotificationStamp(handed.stamp);
+    if (stamp !== undefined && !stamp.ok) {
+      return sendJson(response, 400, { error: wireError(stamp.error) });
+    }
     const { carry, ...report } = await options.localFanout.deliver(
       localPart(parsed.value, options.sockets),
+      stamp === undefined ? {} : { stamp: stamp.value },
     );
     const answer: HandoffAnswer = {
       ...report,
