@@ -20,6 +20,8 @@ const SERVER_ERROR_CODES = [
   'configuration_error',
   'key_source_unavailable',
   'concurrency_conflict',
+  'store_unavailable',
+  'stream_not_allowed',
   'token_missing',
   'token_too_large',
   'token_malformed',

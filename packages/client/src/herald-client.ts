@@ -434,6 +434,16 @@ class HeraldClient extends Emitter<HeraldClientEvents> {
           this.deliver(this.tracker.accept(entry));
           return;
         }
+        if (this.options.envelope !== false && Object.hasOwn(control, 'data')) {
+          // An envelope on no stream (sent to connection ids, or where no
+          // history is kept): nothing to track or resume, only data and id.
+          const id = typeof control.id === 'string' ? control.id : undefined;
+          this.emit(
+            'notification',
+            id === undefined ? { data: control.data } : { data: control.data, id },
+          );
+          return;
+        }
         break;
     }
     this.emit('notification', { data: frame });

@@ -167,6 +167,15 @@ describe('HeraldClient', () => {
       ]);
     });
 
+    it('delivers the data of an envelope on no stream (connection ids, no history kept)', async () => {
+      const context = await connected();
+      client = context.client;
+
+      FakeSocket.last.receive({ type: 'notification', id: 'r-9', data: { to: 'this socket' } });
+
+      expect(context.seen.notifications).toEqual([{ data: { to: 'this socket' }, id: 'r-9' }]);
+    });
+
     it('reports error frames with their code, temporary flag and field', async () => {
       const context = await connected();
       client = context.client;

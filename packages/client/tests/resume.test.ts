@@ -59,7 +59,9 @@ const resumeUnsupported = async (
     socket.onerror = reject;
   });
   try {
-    socket.send(JSON.stringify({ action: 'resume', streams: {} }));
+    socket.send(
+      JSON.stringify({ action: 'resume', streams: { 'user:probe': { epoch: '', offset: 0 } } }),
+    );
     const answer = await waitFor(
       () => frames.find((f) => f.type === 'resumed' || f.type === 'error'),
       { what: 'an answer to resume' },

@@ -46,6 +46,9 @@ describe('Recovery behind the local API Gateway, on the Lambda handlers (DynamoD
       HERALD_BROADCAST_SHARDS: '2',
     };
     emulation = createLambdaEmulation({
+      // No identity source required (the construct's `authorizerIdentitySource: []`), so that
+      // the herald.v1 offer with the token as its second protocol reaches the authorizer too.
+      identitySource: [],
       handlers: ({ managementEndpoint }) => lambdaHandlers(env, managementEndpoint),
       notificationsQueue: { client: sqs, queueUrl: notifications.url },
       connectionsStream: {

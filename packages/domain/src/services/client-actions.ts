@@ -237,7 +237,8 @@ class ClientActions {
     const { history } = this.options;
     const { deliver } = connection;
     if (history === undefined || deliver === undefined) {
-      throw new ValidationError('action', 'resume is not available: no history is kept here');
+      // As for refresh without a verifier: here, resume is no action at all.
+      throw new UnknownActionError('resume');
     }
     const record = await this.registry.get(connection.connectionId);
     if (record === undefined) throw new ConnectionNotFoundError(connection.connectionId);
