@@ -125,16 +125,21 @@ for (const name of names) {
     `| ${name} | ${kib(ours.bytes)}${lazy} | ${kib(theirs.bytes)} | ${ms(s.herald, 'ready')} / ${ms(s.baseline, 'ready')} | ${ready.text} | ${ratio(s, 'cpu').text} | ${ratio(s, 'imported').text} | ${ready.median <= GOAL ? 'met' : 'missed'} |`,
   );
 }
+// The goal's measure is the wall time to ready; on a loaded machine the CPU
+// time is the steadier of the two, so both are handed on.
 writeBenchResult(
   values.results,
-  names.map((name) => {
-    const ready = ratio(samples.get(name) as Samples, 'ready');
-    return {
-      measure: `Lambda cold start (init, ready), ${name}`,
-      baseline: 'a hand-written handler creating the same SDK clients',
-      ratios: ready.each,
-      goal: `<= ${GOAL}`,
-      met: ready.median <= GOAL,
-    };
+  names.flatMap((name) => {
+    const s = samples.get(name) as Samples;
+    return (['ready', 'cpu'] as const).map((measure) => {
+      const r = ratio(s, measure);
+      return {
+        measure: `Lambda cold start, ${name}: ${measure === 'ready' ? 'wall time to ready' : 'CPU time to ready'}`,
+        baseline: 'a hand-written handler creating the same SDK clients',
+        ratios: r.each,
+        goal: `<= ${GOAL}`,
+        met: r.median <= GOAL,
+      };
+    });
   }),
 );
