@@ -75,6 +75,13 @@ const RATE_LIMITED_REPLY_EVERY_MS = 1000;
 const LIVE = Symbol('herald.connection');
 type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
+/** The connection caps a raw socket holds, given back when it closes. */
+const CAPS = Symbol('herald.caps');
+type CappedSocket = Duplex & { [CAPS]?: { readonly address: string; userId: string | undefined } };
+/** Shared by every upgrading socket: an error destroys it. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
 
 /** API Gateway-style connection ids: 16 characters of base64. */
 const newConnectionId = (): string => randomBytes(11).toString('base64').slice(0, 15).concat('=');
@@ -102,6 +109,26 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     rejectUpgrade(socket, refusal.status, refusal.text, refusal.message);
   };
 
+  // The caps' slots a raw socket holds are given back when it closes, by one
+  // handler shared by every socket, reading them off the socket: a closure
+  // per socket written inside `admit` would share admit's scope and keep the
+  // upgrade request (its URL, its headers, the token) alive as long as the
+  // connection lasts, and each `once` listener adds a wrapper of its own.
+  const holdAddress = (socket: Duplex, address: string): void => {
+    (socket as CappedSocket)[CAPS] = { address, userId: undefined };
+    socket.once('close', releaseCaps);
+  };
+  const holdUser = (socket: Duplex, userId: string): void => {
+    const held = (socket as CappedSocket)[CAPS];
+    if (held !== undefined) held.userId = userId;
+  };
+  function releaseCaps(this: Duplex): void {
+    const held = (this as CappedSocket)[CAPS];
+    if (held === undefined) return;
+    caps.releaseAddress(held.address);
+    if (held.userId !== undefined) caps.releaseUser(held.userId);
+  }
+
   /**
    * Admits an upgrade (the caps, the path, the token) or refuses it. The caps'
    * slots are taken here and given back when the raw socket closes, whatever
@@ -115,7 +142,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     const address = request.socket.remoteAddress ?? 'unknown';
     const overAddress = caps.admitAddress(address);
     if (overAddress !== undefined) return refuseCap(socket, overAddress);
-    socket.once('close', () => caps.releaseAddress(address));
+    holdAddress(socket, address);
     const presented = presentedTokenOf(request, url);
     if (presented.token === undefined) return rejectUpgrade(socket, 401, 'Unauthorized');
     const verdict = await verifier.verify(presented.token);
@@ -127,7 +154,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     const { userId } = verdict.value;
     const overUser = caps.admitUser(userId);
     if (overUser !== undefined) return refuseCap(socket, overUser);
-    socket.once('close', () => caps.releaseUser(userId));
+    holdUser(socket, userId);
     completeUpgrade(request, socket, head, presented.protocol, (ws) =>
       accept(ws, verdict.value, request),
     );
@@ -272,7 +299,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
 
   return {
     upgrade: (request, socket, head) => {
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroyOnError);
       // An upgrade still being admitted (a slow key fetch) when this passes is
       // answered 408 and closed; ws bounds the handshake once it is admitted.
       const timer = setTimeout(() => {
