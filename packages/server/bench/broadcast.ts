@@ -64,17 +64,17 @@ const child = (file: string, args: readonly string[]): ChildProcess =>
   );
 
 /** Sends a command and resolves with the first reply of `replyType`. */
-const ask = <T>(process: ChildProcess, message: object, replyType?: string): Promise<T> =>
+const ask = <T>(to: ChildProcess, message: object, replyType?: string): Promise<T> =>
   new Promise<T>((resolve) => {
     if (replyType !== undefined) {
       const listener = (reply: { type: string }) => {
         if (reply.type !== replyType) return;
-        process.off('message', listener);
+        to.off('message', listener);
         resolve(reply as T);
       };
-      process.on('message', listener);
+      to.on('message', listener);
     }
-    process.send(message);
+    to.send(message);
     if (replyType === undefined) resolve(undefined as T);
   });
 
