@@ -77,7 +77,9 @@ type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
 /** The connection caps a raw socket holds, given back when it closes. */
 const CAPS = Symbol('herald.caps');
-type CappedSocket = Duplex & { [CAPS]?: { readonly address: string; userId: string | undefined } };
+type CappedSocket = Duplex & {
+  [CAPS]?: { readonly address: string; userId: string | undefined; released: boolean };
+};
 /** Shared by every upgrading socket: an error destroys it. */
 function destroyOnError(this: Duplex): void {
   this.destroy();
@@ -113,10 +115,11 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   // handler shared by every socket, reading them off the socket: a closure
   // per socket written inside `admit` would share admit's scope and keep the
   // upgrade request (its URL, its headers, the token) alive as long as the
-  // connection lasts, and each `once` listener adds a wrapper of its own.
+  // connection lasts.
   const holdAddress = (socket: Duplex, address: string): void => {
-    (socket as CappedSocket)[CAPS] = { address, userId: undefined };
-    socket.once('close', releaseCaps);
+    (socket as CappedSocket)[CAPS] = { address, userId: undefined, released: false };
+    // `on`, not `once`: a socket closes once, and `once` wraps each listener.
+    socket.on('close', releaseCaps);
   };
   const holdUser = (socket: Duplex, userId: string): void => {
     const held = (socket as CappedSocket)[CAPS];
@@ -124,7 +127,8 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   };
   function releaseCaps(this: Duplex): void {
     const held = (this as CappedSocket)[CAPS];
-    if (held === undefined) return;
+    if (held === undefined || held.released) return;
+    held.released = true;
     caps.releaseAddress(held.address);
     if (held.userId !== undefined) caps.releaseUser(held.userId);
   }
