@@ -75,6 +75,8 @@ const RATE_LIMITED_REPLY_EVERY_MS = 1000;
 const LIVE = Symbol('herald.connection');
 type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
+/** The queue of a connection with nothing in flight, shared by all of them. */
+const SETTLED: Promise<void> = Promise.resolve();
 /** The connection caps a raw socket holds, given back when it closes. */
 const CAPS = Symbol('herald.caps');
 type CappedSocket = Duplex & {
@@ -175,18 +177,22 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       lastTouchedAt: now,
       tokens: burst,
       refilledAt: now,
-      queue: Promise.resolve(),
+      queue: SETTLED,
       sourceIp: request.socket.remoteAddress,
       userAgent: request.headers['user-agent'],
     };
     gateway.add(live);
-    live.queue = registry.connect(live.connectionId, principal).then(
-      () => undefined,
+    const registered: Promise<void> = registry.connect(live.connectionId, principal).then(
+      () => {
+        // Nothing queued behind it: the idle connection shares the settled promise.
+        if (live.queue === registered) live.queue = SETTLED;
+      },
       (error) => {
         log.error('connection not registered', { error, connectionId: live.connectionId });
         socket.close(1011, 'Internal error');
       },
     );
+    live.queue = registered;
     (socket as LiveSocket)[LIVE] = live;
     socket.on('message', onSocketMessage);
     socket.on('close', onSocketClose);
