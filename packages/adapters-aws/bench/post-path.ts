@@ -26,6 +26,7 @@ import { Hash } from '@smithy/hash-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { writeBenchResult } from '../../../scripts/bench/bench-result.ts';
 
 const { values } = parseArgs({
   // `pnpm … bench -- --posts 2000` hands the script a leading `--`.
@@ -35,6 +36,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '100' },
     'latency-ms': { type: 'string', default: '20' },
     rounds: { type: 'string', default: '8' },
+    results: { type: 'string' },
   },
 });
 const POSTS = Number(values.posts);
@@ -201,3 +203,12 @@ const ours = (rounds.get(HERALD) ?? []).map(
 console.log(
   `\nHerald's post path: ${median(ours).toFixed(2)}× the stock client's CPU per post (range ${Math.min(...ours).toFixed(2)}–${Math.max(...ours).toFixed(2)}); goal <= ${GOAL}: ${median(ours) <= GOAL ? 'met' : 'missed'}`,
 );
+writeBenchResult(values.results, [
+  {
+    measure: 'API Gateway post path, CPU per post',
+    baseline: 'stock ApiGatewayManagementApiClient + PostToConnectionCommand',
+    ratios: ours,
+    goal: `<= ${GOAL}`,
+    met: median(ours) <= GOAL,
+  },
+]);

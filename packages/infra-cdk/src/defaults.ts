@@ -9,21 +9,23 @@ const DEFAULTS = {
   throttle: { rateLimit: 500, burstLimit: 1000 },
   fifo: false,
   maxReceiveCount: 5,
-  broadcastShards: 8,
+  /**
+   * The broadcast the stack is sized for, at API Gateway's default quota of
+   * 10,000 posts/s: `broadcastSizing` (docs/sizing.md) turns it into the
+   * shards (8), the notifications function's memory and its concurrency (16).
+   */
+  broadcastSizing: { expectedConnections: 1_000_000 },
   /**
    * The notifications queue's consumer, sized for continuations (see the
    * lambda-entrypoints README, "How long a broadcast takes"):
    * - one record per invocation, so an invocation holds one request or one
    *   shard page, and its deadline (the remaining time less 7 s) is its own,
    *   never shared by several shards crammed into one batch;
-   * - at most 16 invocations at once: the 8 shards of a broadcast plus as many
-   *   for targeted requests. 8 shards × 64 posts in flight ÷ 30 ms per post
-   *   is about 17,000 posts/s, already above API Gateway's default 10,000/s
-   *   per account, so more would only add throttling;
    * - a 60 s timeout, and messages kept out of sight for twice that, so a
    *   record is not received again while its invocation still runs.
+   * Its memory and concurrency come from `broadcastSizing`.
    */
-  notifications: { batchSize: 1, maxConcurrency: 16, timeoutSeconds: 60, memorySize: 1024 },
+  notifications: { batchSize: 1, timeoutSeconds: 60 },
   pointInTimeRecovery: true,
   removalPolicy: RemovalPolicy.RETAIN,
   logRetention: RetentionDays.ONE_MONTH,

@@ -1,3 +1,4 @@
+import type { BroadcastSizingInput } from '@herald/lambda-entrypoints/sizing';
 import { CfnOutput, Lazy, type RemovalPolicy } from 'aws-cdk-lib';
 import type {
   DomainName,
@@ -32,8 +33,16 @@ interface HeraldNotificationsProps {
   readonly fifo?: boolean;
   /** Receives before a notification request goes to the dead-letter queue. @default 5 */
   readonly maxReceiveCount?: number;
-  /** Shards a broadcast is split into. @default 8 */
+  /** Shards a broadcast is split into. @default what `broadcastSizing` gives (8 by default) */
   readonly broadcastShards?: number;
+  /**
+   * The broadcast the stack is sized for: how many connections, and the
+   * account's quota of posts per second to connections. The shards, the
+   * notifications function's memory and its concurrency follow the model in
+   * docs/sizing.md (`broadcastSizing`, `@herald/lambda-entrypoints/sizing`).
+   * @default { expectedConnections: 1_000_000 }, at 10,000 posts/s
+   */
+  readonly broadcastSizing?: BroadcastSizingInput;
   /** Point-in-time recovery on both tables. @default true */
   readonly pointInTimeRecovery?: boolean;
   /** What happens to the tables when the stack goes. @default RemovalPolicy.RETAIN */
@@ -104,6 +113,7 @@ class HeraldNotifications extends Construct {
       // other handlers, so its endpoint is known once that stage is built.
       managementEndpoint: Lazy.string({ produce: (): string => webSocket.managementEndpoint }),
       broadcastShards: props.broadcastShards,
+      ...(props.broadcastSizing === undefined ? {} : { broadcastSizing: props.broadcastSizing }),
       logRetention,
     });
     const webSocket: HeraldWebSocketApi = new HeraldWebSocketApi(this, {

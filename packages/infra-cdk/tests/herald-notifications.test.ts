@@ -154,6 +154,21 @@ describe('HeraldNotifications', () => {
     expect(environments.filter((v) => 'HERALD_HISTORY_TABLE' in v)).toHaveLength(2);
   });
 
+  it('sizes shards and concurrency for the broadcast it is given (docs/sizing.md)', () => {
+    const { template: raised } = synthesize({
+      broadcastSizing: { expectedConnections: 1_000_000, postsPerSecond: 50_000 },
+    });
+
+    // 50,000 posts/s ÷ about 1,390 per shard: 36 shards, and as many invocations again.
+    raised.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('InputQueue'), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: 72 },
+    });
+    raised.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ HERALD_BROADCAST_SHARDS: '36' }) },
+    });
+  });
+
   it('sends failed notification requests to a dead-letter queue after maxReceiveCount', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
@@ -167,10 +182,13 @@ describe('HeraldNotifications', () => {
       BatchSize: 1,
       ScalingConfig: { MaximumConcurrency: 16 },
     });
+    // docs/sizing.md: 1,000,000 connections at 10,000 posts/s take 8 shards,
+    // 16 invocations at once and 576 MB (twice the vCPU share the posts use).
     template.hasResourceProperties('AWS::Lambda::Function', {
       Handler: Match.anyValue(),
       Timeout: 60,
-      MemorySize: 1024,
+      MemorySize: 576,
+      Environment: { Variables: Match.objectLike({ HERALD_BROADCAST_SHARDS: '8' }) },
     });
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: Match.anyValue(),

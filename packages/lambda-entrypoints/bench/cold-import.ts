@@ -17,12 +17,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
+import { writeBenchResult } from '../../../scripts/bench/bench-result.ts';
 import { type BuiltBundle, bundleEntries } from '../scripts/bundle-entries.ts';
 import { deployedEnvironment } from '../scripts/deployed-environment.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: { rounds: { type: 'string', default: '15' } },
+  options: { rounds: { type: 'string', default: '15' }, results: { type: 'string' } },
 });
 const ROUNDS = Number(values.rounds);
 const GOAL = 1.3;
@@ -96,6 +97,7 @@ rmSync(work, { recursive: true, force: true });
 const ratio = (s: Samples, measure: keyof ColdStart) => {
   const each = s.herald.map((h, i) => h[measure] / (s.baseline[i] as ColdStart)[measure]);
   return {
+    each,
     median: median(each),
     text: `${median(each).toFixed(2)}× (${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)})`,
   };
@@ -123,3 +125,21 @@ for (const name of names) {
     `| ${name} | ${kib(ours.bytes)}${lazy} | ${kib(theirs.bytes)} | ${ms(s.herald, 'ready')} / ${ms(s.baseline, 'ready')} | ${ready.text} | ${ratio(s, 'cpu').text} | ${ratio(s, 'imported').text} | ${ready.median <= GOAL ? 'met' : 'missed'} |`,
   );
 }
+// The goal's measure is the wall time to ready; on a loaded machine the CPU
+// time is the steadier of the two, so both are handed on.
+writeBenchResult(
+  values.results,
+  names.flatMap((name) => {
+    const s = samples.get(name) as Samples;
+    return (['ready', 'cpu'] as const).map((measure) => {
+      const r = ratio(s, measure);
+      return {
+        measure: `Lambda cold start, ${name}: ${measure === 'ready' ? 'wall time to ready' : 'CPU time to ready'}`,
+        baseline: 'a hand-written handler creating the same SDK clients',
+        ratios: r.each,
+        goal: `<= ${GOAL}`,
+        met: r.median <= GOAL,
+      };
+    });
+  }),
+);

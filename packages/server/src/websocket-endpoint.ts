@@ -84,6 +84,17 @@ const RATE_LIMITED_REPLY_EVERY_MS = 1000;
 const LIVE = Symbol('herald.connection');
 type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
+/** The queue of a connection with nothing in flight, shared by all of them. */
+const SETTLED: Promise<void> = Promise.resolve();
+/** The connection caps a raw socket holds, given back when it closes. */
+const CAPS = Symbol('herald.caps');
+type CappedSocket = Duplex & {
+  [CAPS]?: { readonly address: string; userId: string | undefined; released: boolean };
+};
+/** Shared by every upgrading socket: an error destroys it. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
 
 /** API Gateway-style connection ids: 16 characters of base64. */
 const newConnectionId = (): string => randomBytes(11).toString('base64').slice(0, 15).concat('=');
@@ -117,6 +128,27 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     metrics.upgradeRefused(reason);
     rejectUpgrade(socket, status, text);
   };
+  // The caps' slots a raw socket holds are given back when it closes, by one
+  // handler shared by every socket, reading them off the socket: a closure
+  // per socket written inside `admit` would share admit's scope and keep the
+  // upgrade request (its URL, its headers, the token) alive as long as the
+  // connection lasts.
+  const holdAddress = (socket: Duplex, address: string): void => {
+    (socket as CappedSocket)[CAPS] = { address, userId: undefined, released: false };
+    // `on`, not `once`: a socket closes once, and `once` wraps each listener.
+    socket.on('close', releaseCaps);
+  };
+  const holdUser = (socket: Duplex, userId: string): void => {
+    const held = (socket as CappedSocket)[CAPS];
+    if (held !== undefined) held.userId = userId;
+  };
+  function releaseCaps(this: Duplex): void {
+    const held = (this as CappedSocket)[CAPS];
+    if (held === undefined || held.released) return;
+    held.released = true;
+    caps.releaseAddress(held.address);
+    if (held.userId !== undefined) caps.releaseUser(held.userId);
+  }
 
   /**
    * Admits an upgrade (the caps, the path, the token) or refuses it. The caps'
@@ -143,7 +175,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     const address = request.socket.remoteAddress ?? 'unknown';
     const overAddress = caps.admitAddress(address);
     if (overAddress !== undefined) return refuseCap(socket, overAddress);
-    socket.once('close', () => caps.releaseAddress(address));
+    holdAddress(socket, address);
     const presented = presentedTokenOf(request, url);
     if (presented.token === undefined) return refuse(socket, 'unauthorized', 401, 'Unauthorized');
     const verdict = await verifier.verify(presented.token);
@@ -155,7 +187,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     const { userId } = verdict.value;
     const overUser = caps.admitUser(userId);
     if (overUser !== undefined) return refuseCap(socket, overUser);
-    socket.once('close', () => caps.releaseUser(userId));
+    holdUser(socket, userId);
     const protocol = requestedProtocolOf(request, url);
     completeUpgrade(request, socket, head, presented.protocol, (ws) =>
       accept(ws, verdict.value, request, protocol),
@@ -179,15 +211,18 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       lastTouchedAt: now,
       tokens: burst,
       refilledAt: now,
-      queue: Promise.resolve(),
+      queue: SETTLED,
       sourceIp: request.socket.remoteAddress,
       userAgent: request.headers['user-agent'],
       deliver: async (frame) => gateway.post(connectionId, frame),
     };
     gateway.add(live);
     metrics.connectionOpened();
-    live.queue = registry.connect(live.connectionId, principal, protocol).then(
-      () => undefined,
+    const registered: Promise<void> = registry.connect(live.connectionId, principal, protocol).then(
+      () => {
+        // Nothing queued behind it: the idle connection shares the settled promise.
+        if (live.queue === registered) live.queue = SETTLED;
+      },
       (error) => {
         if (error instanceof StoreUnavailableError) {
           // The client is told, and may reconnect later (1013: try again later).
@@ -202,6 +237,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
         socket.close(1011, 'Internal error');
       },
     );
+    live.queue = registered;
     (socket as LiveSocket)[LIVE] = live;
     socket.on('message', onSocketMessage);
     socket.on('close', onSocketClose);
@@ -320,7 +356,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
 
   return {
     upgrade: (request, socket, head) => {
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroyOnError);
       // An upgrade still being admitted (a slow key fetch) when this passes is
       // answered 408 and closed; ws bounds the handshake once it is admitted.
       const timer = setTimeout(() => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CONNECTIONS_USER_INDEX, PRESENCE_EXPIRY_INDEX } from '@herald/adapters-aws/dynamodb';
+import { type BroadcastSizingInput, broadcastSizing } from '@herald/lambda-entrypoints/sizing';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
@@ -20,8 +21,10 @@ interface HeraldFunctionsProps {
   readonly messaging: HeraldMessaging;
   /** The `@connections` endpoint the notifications handler posts to. */
   readonly managementEndpoint: string;
-  /** Shards a broadcast is split into. @default 8 */
+  /** Shards a broadcast is split into. @default what `broadcastSizing` gives */
   readonly broadcastShards?: number;
+  /** The broadcast the notifications function is sized for. @default DEFAULTS.broadcastSizing */
+  readonly broadcastSizing?: BroadcastSizingInput;
   /** Retention of every function's log group. @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
 }
@@ -64,6 +67,7 @@ class HeraldFunctions {
   constructor(scope: Construct, props: HeraldFunctionsProps) {
     const { jwt, tables, messaging } = props;
     const logRetention = props.logRetention ?? DEFAULTS.logRetention;
+    const sized = broadcastSizing(props.broadcastSizing ?? DEFAULTS.broadcastSizing);
     const environments = lambdaEnvironments({
       connectionsTableName: tables.connectionsTable.tableName,
       presenceTableName: tables.presenceTable.tableName,
@@ -73,7 +77,7 @@ class HeraldFunctions {
       outputQueueUrl: messaging.outputQueue.queueUrl,
       notificationsQueueUrl: messaging.inputQueue.queueUrl,
       managementEndpoint: props.managementEndpoint,
-      broadcastShards: props.broadcastShards ?? DEFAULTS.broadcastShards,
+      broadcastShards: props.broadcastShards ?? sized.shards,
     });
     const handler = (
       name: string,
@@ -136,16 +140,16 @@ class HeraldFunctions {
     grantTableActions(this.actions, tables.historyTable, ['GetItem', 'UpdateItem', 'Query']);
 
     // ---- notification requests, from the input queue ----
-    // One record per invocation and a bound on concurrent invocations: see DEFAULTS.notifications.
-    const sizing = DEFAULTS.notifications;
+    // One record per invocation (DEFAULTS.notifications); memory and the
+    // bound on concurrent invocations from the broadcast sizing model.
     this.notifications = handler('Notifications', 'notifications', environments.notifications, {
-      memorySize: sizing.memorySize,
-      timeoutSeconds: sizing.timeoutSeconds,
+      memorySize: sized.memorySize,
+      timeoutSeconds: DEFAULTS.notifications.timeoutSeconds,
     });
     this.notifications.addEventSource(
       new SqsEventSource(messaging.inputQueue, {
-        batchSize: sizing.batchSize,
-        maxConcurrency: sizing.maxConcurrency,
+        batchSize: DEFAULTS.notifications.batchSize,
+        maxConcurrency: sized.maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );
