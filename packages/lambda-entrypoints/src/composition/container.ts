@@ -8,6 +8,7 @@ import {
   type ConnectionStore,
   type EventPublisher,
   type KeySource,
+  meteredStore,
   NotificationFanout,
   type PresenceStore,
   PresenceTracker,
@@ -16,6 +17,7 @@ import {
 } from '@herald/domain';
 import { Container } from 'inversify';
 import { type LambdaConfig, requireSetting } from '../config.js';
+import { CloudWatchMetricsRecorder, type PublishingMetricsRecorder } from './cloudwatch-metrics.js';
 import { TOKENS } from './tokens.js';
 
 /** Binds the ports: AWS adapters in Lambda, memory adapters in tests. */
@@ -34,6 +36,9 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(new Logger({ serviceName: 'herald' }));
   bindAdapters(container, config);
+  // CloudWatch EMF unless the binder chose another recorder (the local stack's Prometheus one).
+  if (!container.isBound(TOKENS.Metrics))
+    container.bind(TOKENS.Metrics).toConstantValue(new CloudWatchMetricsRecorder());
   container
     .bind(TOKENS.TokenVerifier)
     .toResolvedValue(
@@ -42,19 +47,24 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
       [TOKENS.KeySource, TOKENS.Clock],
     );
   container.bind(TOKENS.ConnectionRegistry).toResolvedValue(
-    (store: ConnectionStore, clock: Clock) =>
-      new ConnectionRegistry(store, clock, {
+    (store: ConnectionStore, clock: Clock, metrics: PublishingMetricsRecorder) =>
+      new ConnectionRegistry(meteredStore('connections', store, metrics, clock), clock, {
         idleTimeoutMs: config.idleTimeoutMs,
         maxConnectionAgeMs: config.maxConnectionAgeMs,
       }),
-    [TOKENS.ConnectionStore, TOKENS.Clock],
+    [TOKENS.ConnectionStore, TOKENS.Clock, TOKENS.Metrics],
   );
   container.bind(TOKENS.PresenceTracker).toResolvedValue(
-    (store: PresenceStore, publisher: EventPublisher, clock: Clock) =>
-      new PresenceTracker(store, publisher, clock, {
+    (
+      store: PresenceStore,
+      publisher: EventPublisher,
+      clock: Clock,
+      metrics: PublishingMetricsRecorder,
+    ) =>
+      new PresenceTracker(meteredStore('presence', store, metrics, clock), publisher, clock, {
         maxConnectionAgeMs: config.maxConnectionAgeMs,
       }),
-    [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock],
+    [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock, TOKENS.Metrics],
   );
   container.bind(TOKENS.NotificationFanout).toResolvedValue(
     (registry: ConnectionRegistry, gatewayFor: GatewayFor, clock: Clock) =>
@@ -76,6 +86,8 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
 interface Services {
   readonly config: LambdaConfig;
   readonly logger: Logger;
+  /** Told what the handlers and stores do; each entry publishes it when its invocation ends. */
+  readonly metrics: PublishingMetricsRecorder;
   readonly verifier: () => TokenVerifier;
   readonly registry: () => ConnectionRegistry;
   readonly tracker: () => PresenceTracker;
@@ -89,6 +101,7 @@ interface Services {
 const servicesOf = (container: Container): Services => ({
   config: container.get(TOKENS.Config),
   logger: container.get(TOKENS.Logger),
+  metrics: container.get(TOKENS.Metrics),
   verifier: () => container.get(TOKENS.TokenVerifier),
   registry: () => container.get(TOKENS.ConnectionRegistry),
   tracker: () => container.get(TOKENS.PresenceTracker),

@@ -1,11 +1,19 @@
 import { bindKeySource } from '../composition/bind-keys.js';
 import { bindClock, binders } from '../composition/binders.js';
+import { publishingMetrics } from '../composition/cloudwatch-metrics.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeAuthorizerHandler } from '../handlers/authorizer.js';
 
 const services = lambdaServices(binders(bindClock, bindKeySource));
 
 /** $connect REQUEST authorizer. */
-const handler = makeAuthorizerHandler({ verifier: services.verifier(), logger: services.logger });
+const handler = publishingMetrics(
+  makeAuthorizerHandler({
+    verifier: services.verifier(),
+    logger: services.logger,
+    metrics: services.metrics,
+  }),
+  services.metrics,
+);
 
 export { handler };

@@ -1,11 +1,19 @@
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindClock, binders } from '../composition/binders.js';
+import { publishingMetrics } from '../composition/cloudwatch-metrics.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeDisconnectHandler } from '../handlers/connection-lifecycle.js';
 
 const services = lambdaServices(binders(bindClock, bindDynamoDbStores));
 
 /** $disconnect route. */
-const handler = makeDisconnectHandler({ registry: services.registry(), logger: services.logger });
+const handler = publishingMetrics(
+  makeDisconnectHandler({
+    registry: services.registry(),
+    logger: services.logger,
+    metrics: services.metrics,
+  }),
+  services.metrics,
+);
 
 export { handler };

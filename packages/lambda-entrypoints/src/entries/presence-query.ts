@@ -1,12 +1,16 @@
 import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindOutputs } from '../composition/bind-outputs.js';
 import { bindClock, binders } from '../composition/binders.js';
+import { publishingMetrics } from '../composition/cloudwatch-metrics.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makePresenceQueryHandler } from '../handlers/presence.js';
 
 const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindOutputs));
 
 /** GET /presence on the HTTP API. */
-const handler = makePresenceQueryHandler({ tracker: services.tracker() });
+const handler = publishingMetrics(
+  makePresenceQueryHandler({ tracker: services.tracker() }),
+  services.metrics,
+);
 
 export { handler };

@@ -6,6 +6,8 @@ import {
   type ConnectionGateway,
   type ConnectionRegistry,
   type EventPublisher,
+  type MetricsRecorder,
+  NO_METRICS,
   parseClientFrame,
 } from '@herald/domain';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
@@ -18,6 +20,8 @@ interface ClientActionDeps {
   readonly logger: Logger;
   /** The management endpoint, when not the one the event's domain and stage imply (a local emulation). */
   readonly managementEndpoint?: string | undefined;
+  /** Told of each frame in, and each reply posted. @default NO_METRICS */
+  readonly metrics?: MetricsRecorder;
 }
 
 const encoder = new TextEncoder();
@@ -48,6 +52,7 @@ const makeClientActionHandler = ({
   gatewayFor,
   logger,
   managementEndpoint: configured,
+  metrics = NO_METRICS,
 }: ClientActionDeps) => {
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'ping-only',
@@ -55,6 +60,7 @@ const makeClientActionHandler = ({
   });
   return async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
     const { connectionId, domainName, stage, requestTimeEpoch } = event.requestContext;
+    metrics.frameIn();
     const reply = await actions.handle(
       { connectionId },
       parseClientFrame(event.body ?? ''),
@@ -62,7 +68,8 @@ const makeClientActionHandler = ({
     );
     if (reply !== undefined) {
       const gateway = gatewayFor(configured ?? managementEndpoint({ domainName, stage }));
-      await gateway.post(connectionId, encoder.encode(JSON.stringify(reply)));
+      const posted = await gateway.post(connectionId, encoder.encode(JSON.stringify(reply)));
+      if (posted === 'delivered') metrics.frameOut();
     }
     return { statusCode: 200 };
   };
