@@ -1,8 +1,7 @@
+import { METRIC_NAMES, METRICS_NAMESPACE } from '@herald/domain';
 import type { APIGatewayRequestAuthorizerEvent, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  METRIC_NAMES,
-  METRICS_NAMESPACE,
   makeAuthorizerHandler,
   makeNotificationsHandler,
   publishingMetrics,

@@ -1,38 +1,10 @@
-import type { DeliveryOutcome, MetricsRecorder, NotificationOutcome } from '@herald/domain';
-
-/** The CloudWatch namespace of Herald's metrics. */
-const METRICS_NAMESPACE = 'Herald';
-
-/**
- * Every metric the Lambda handlers emit (CloudWatch EMF, through Powertools
- * Metrics), by what it counts: the embedded server's Prometheus metrics, with
- * labels folded into names. Each carries the `service` dimension; refused
- * upgrades are also emitted with a `reason` dimension.
- */
-const METRIC_NAMES = {
-  connectionsOpened: 'ConnectionsOpened',
-  connectionsClosed: 'ConnectionsClosed',
-  upgradesRefused: 'UpgradesRefused',
-  framesIn: 'FramesIn',
-  framesOut: 'FramesOut',
-  notifications: {
-    delivered: 'NotificationsDelivered',
-    carried: 'NotificationsCarried',
-    failed: 'NotificationsFailed',
-    rejected: 'NotificationsRejected',
-  } satisfies Record<NotificationOutcome, string>,
-  deliveries: {
-    delivered: 'DeliveriesDelivered',
-    gone: 'DeliveriesGone',
-    throttled: 'DeliveriesThrottled',
-    unstarted: 'DeliveriesUnstarted',
-    failed: 'DeliveriesFailed',
-  } satisfies Record<DeliveryOutcome, string>,
-  deliveryLatency: 'DeliveryLatency',
-  presence: { ONLINE: 'PresenceOnline', OFFLINE: 'PresenceOffline' },
-  storeErrors: 'StoreErrors',
-  storeLatency: 'StoreLatency',
-} as const;
+import {
+  type DeliveryOutcome,
+  METRIC_NAMES,
+  METRICS_NAMESPACE,
+  type MetricsRecorder,
+  type NotificationOutcome,
+} from '@herald/domain';
 
 type PowertoolsModule = typeof import('@aws-lambda-powertools/metrics');
 
@@ -143,4 +115,4 @@ const publishingMetrics =
   };
 
 export type { PublishingMetricsRecorder };
-export { CloudWatchMetricsRecorder, METRIC_NAMES, METRICS_NAMESPACE, publishingMetrics };
+export { CloudWatchMetricsRecorder, publishingMetrics };
