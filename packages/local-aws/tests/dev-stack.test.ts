@@ -112,6 +112,32 @@ describe('herald-local-aws dev', () => {
     },
   );
 
+  it.skipIf(!JAVA)(
+    'leaves no DynamoDB Local behind when it is killed outright (SIGKILL: no chance to clean up)',
+    { timeout: 60_000 },
+    async () => {
+      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
+      const dev = launch(CLI, ['dev', '--port', '0']);
+      children.push(dev.child);
+      const banner = await waitFor(
+        () => (dev.output.stdout.includes('Ctrl-C stops') ? dev.output.stdout : undefined),
+        { timeoutMs: 45_000, what: 'the dev banner' },
+      );
+      const dynamoPid = Number(/\(pid (\d+)\)/.exec(banner)?.[1]);
+      expect(isRunning(dynamoPid)).toBe(true);
+
+      dev.child.kill('SIGKILL');
+      await dev.exited;
+      const gone = await waitFor(() => (isRunning(dynamoPid) ? undefined : true), {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        what: `DynamoDB Local (pid ${dynamoPid}) to stop after its parent was killed`,
+      });
+
+      expect(gone).toBe(true);
+    },
+  );
+
   it('prints --help describing the stack, its routes and its options', async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
     const help = launch(CLI, ['dev', '--help']);
