@@ -27,6 +27,7 @@ export {
 export { keySetFromJwks, keySetFromX509Map } from './keys/key-sets.js';
 export type { Limits } from './limits.js';
 export { LIMITS } from './limits.js';
+export { METRIC_NAMES, METRICS_NAMESPACE } from './metric-names.js';
 export type { ClientAction, ClientFrame } from './model/client-frame.js';
 export { CLIENT_ACTIONS } from './model/client-frame.js';
 export type {

@@ -7,6 +7,7 @@ import type {
   WebSocketApi,
   WebSocketStage,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -15,6 +16,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { type HeraldJwtProps, requireOneKeySource } from './herald-jwt-props.js';
 import { HeraldAlarms } from './parts/alarms.js';
+import { HeraldDashboard } from './parts/dashboard.js';
 import { HeraldFunctions } from './parts/functions.js';
 import { HeraldMessaging } from './parts/messaging.js';
 import { HeraldPresenceApi } from './parts/presence-api.js';
@@ -61,6 +63,8 @@ interface HeraldNotificationsProps {
   readonly presenceAuthorizer?: IHttpRouteAuthorizer;
   /** Where alarms notify. @default - alarms without actions */
   readonly alarmTopic?: ITopic;
+  /** The name of the CloudWatch dashboard of Herald's metrics. @default - a name CloudFormation generates */
+  readonly dashboardName?: string;
 }
 
 /**
@@ -68,7 +72,7 @@ interface HeraldNotificationsProps {
  * (`./parts/`): the connections, presence and history tables; the input topic and
  * queue (with a dead-letter queue) and the output topic and queue; the Lambda
  * functions with least-privilege grants; the WebSocket API with its
- * authorizer and routes; the presence HTTP API; and alarms.
+ * authorizer and routes; the presence HTTP API; alarms; and a dashboard.
  *
  * The parts build into this construct's scope under the ids the construct
  * has always used, so logical IDs (and a deployed stack's tables) stay put.
@@ -91,6 +95,8 @@ class HeraldNotifications extends Construct {
   readonly webSocketUrl: string;
   /** The management API endpoint the handlers post to. */
   readonly managementEndpoint: string;
+  /** Herald's metrics, as the handlers publish them (parts/dashboard.ts). */
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: HeraldNotificationsProps) {
     super(scope, id);
@@ -145,6 +151,7 @@ class HeraldNotifications extends Construct {
       functions: functions.all,
       alarmTopic: props.alarmTopic,
     });
+    this.dashboard = new HeraldDashboard(this, { dashboardName: props.dashboardName }).dashboard;
 
     this.connectionsTable = tables.connectionsTable;
     this.presenceTable = tables.presenceTable;

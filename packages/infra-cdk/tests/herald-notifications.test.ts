@@ -286,6 +286,14 @@ describe('HeraldNotifications', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Throttles' });
   });
 
+  it("adds a CloudWatch dashboard of the handlers' metrics", () => {
+    const { template: named, herald } = synthesize({ dashboardName: 'herald-ops' });
+
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    named.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'herald-ops' });
+    expect(herald.dashboard.node.id).toBe('Dashboard');
+  });
+
   it('outputs the wss URL, the management endpoint and the topic and queue ARNs', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     for (const name of [

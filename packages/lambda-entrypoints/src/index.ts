@@ -7,6 +7,8 @@ export { bindKeySource } from './composition/bind-keys.js';
 export { bindOutputs } from './composition/bind-outputs.js';
 export { bindShardQueue } from './composition/bind-shard-queue.js';
 export { bindClock, binders } from './composition/binders.js';
+export type { PublishingMetricsRecorder } from './composition/cloudwatch-metrics.js';
+export { CloudWatchMetricsRecorder, publishingMetrics } from './composition/cloudwatch-metrics.js';
 export type { AdapterBinder, GatewayFor, Services } from './composition/container.js';
 export { createContainer, servicesOf } from './composition/container.js';
 export { TOKENS } from './composition/tokens.js';

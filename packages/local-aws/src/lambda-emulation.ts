@@ -97,6 +97,10 @@ interface LambdaEmulationOptions {
   readonly backendApi?: {
     readonly backendKey: string;
     readonly notificationsQueue: { readonly client: SQSClient; readonly queueUrl: string };
+    /** Served on `GET /metrics` (Prometheus text format), with the same key. @default no /metrics */
+    readonly metrics?: {
+      exposition(): Promise<{ readonly contentType: string; readonly body: string }>;
+    };
   };
   /** Called once the port is known, so handlers can be given this endpoint as their management endpoint. */
   readonly handlers: (address: {
@@ -509,6 +513,11 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
       );
       return sendJson(response, 202, { queued: true, messageId: sent.MessageId });
     }
+    if (route === 'GET /metrics' && api.metrics !== undefined) {
+      const { contentType, body } = await api.metrics.exposition();
+      response.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+      return void response.end(body);
+    }
     const answer = await handlers?.presenceQuery?.({
       version: '2.0',
       routeKey: 'GET /presence',
@@ -541,7 +550,8 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
       return sendJson(response, 200, { status: 'ok', connections: gateway.size });
     const route = `${request.method ?? 'GET'} ${url.pathname}`;
     const api = options.backendApi;
-    if (api !== undefined && (route === 'POST /notifications' || route === 'GET /presence')) {
+    const backendRoutes = ['POST /notifications', 'GET /presence', 'GET /metrics'];
+    if (api !== undefined && backendRoutes.includes(route)) {
       serveBackend(api, route, request, response, url).catch((error) => {
         if (statusOf(error) === 500) onError(route, error);
         if (!response.headersSent) sendJson(response, statusOf(error), { error: wireError(error) });

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import {
+  createHistoryTable,
   createQueue,
   createTables,
   createTopicWithQueue,
@@ -98,6 +99,8 @@ const startLocalStack = async (options: {
       connections: NAMES.connectionsTable,
       presence: NAMES.presenceTable,
     });
+    // History, as the construct creates it: resume and idempotent publish work locally too.
+    const historyTable = await createHistoryTable(dynamo);
     const deadLetters = await createQueue(sqs, { name: NAMES.notificationsDeadLetterQueue });
     const notifications = await createQueue(sqs, {
       name: NAMES.notificationsQueue,
@@ -125,6 +128,7 @@ const startLocalStack = async (options: {
       ...environmentOf({
         connectionsTable: tables.connections,
         presenceTable: tables.presence,
+        historyTable,
         notificationsQueueUrl: notifications.url,
         outputTopicArn: output.topicArn,
         outputQueueUrl: outputQueue.url,
@@ -142,6 +146,7 @@ const startLocalStack = async (options: {
     const banner = [
       started.banner,
       '',
+      `History: DynamoDB table ${historyTable} (resume, idempotent publish)`,
       `Emulators: DynamoDB Local ${emulators.dynamoVersion} at ${emulators.dynamoEndpoint} (pid ${emulators.dynamoPid}), fauxqs at ${emulators.fauxqsEndpoint}`,
       `Input: topic ${input.topicArn}; queue ${notifications.url} (dead letters: ${deadLetters.url})`,
       `Output: topic ${output.topicArn} (read it on ${output.queue.url}); queue ${outputQueue.url}`,

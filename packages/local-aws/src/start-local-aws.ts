@@ -4,7 +4,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { sqsClientOptions } from '@herald/adapters-aws/sqs';
 import { keySourceChoice } from '@herald/adapters-aws/wiring/keys';
 import { ConfigurationError } from '@herald/domain';
-import { generateDevCredentials, signDevToken } from '@herald/server';
+import { createPrometheusMetrics, generateDevCredentials, signDevToken } from '@herald/server';
 import { type Environment, environmentOf, SETTINGS } from '@herald/settings';
 import { createLambdaEmulation } from './lambda-emulation.js';
 import { lambdaHandlers } from './lambda-handlers.js';
@@ -72,18 +72,27 @@ const startLocalAws = async ({
   const dev = generateDevCredentials();
   const handlerEnv = development ? { ...env, ...environmentOf({ jwtSecret: dev.jwtSecret }) } : env;
   const sqs = new SQSClient(sqsClientOptions());
+  // With the backends' routes, the handlers' metrics are served on GET /metrics.
+  const metrics = backendKey === undefined ? undefined : createPrometheusMetrics();
+  const recorder = metrics && { ...metrics.recorder, publish: async () => undefined };
   const emulation = createLambdaEmulation({
     host: settings.host,
     port: settings.port,
     stage: settings.stage,
-    handlers: ({ managementEndpoint }) => lambdaHandlers(handlerEnv, managementEndpoint),
+    handlers: ({ managementEndpoint }) => lambdaHandlers(handlerEnv, managementEndpoint, recorder),
     notificationsQueue: { client: sqs, queueUrl },
     ...(inputTopicQueueUrl === undefined
       ? {}
       : { notificationsTopic: { client: sqs, queueUrl: inputTopicQueueUrl } }),
     ...(backendKey === undefined
       ? {}
-      : { backendApi: { backendKey, notificationsQueue: { client: sqs, queueUrl } } }),
+      : {
+          backendApi: {
+            backendKey,
+            notificationsQueue: { client: sqs, queueUrl },
+            ...(metrics === undefined ? {} : { metrics }),
+          },
+        }),
     connectionsStream: {
       // DynamoDB Local serves streams on its own endpoint, which the Streams
       // client would not otherwise find (it reads AWS_ENDPOINT_URL_DYNAMODB_STREAMS).
@@ -121,6 +130,8 @@ const startLocalAws = async ({
       `    -H "Content-Type: application/json" -d '{"users":["dev-user"],"data":{"message":"hello from Herald"}}'`,
       'Who is online:',
       `  curl -sS "${address.url}/presence?userIds=dev-user" -H "Authorization: Bearer ${backendKey}"`,
+      'Metrics (Prometheus text format):',
+      `  curl -sS ${address.url}/metrics -H "Authorization: Bearer ${backendKey}"`,
     );
   }
   return { emulation, address, banner: lines.join('\n') };

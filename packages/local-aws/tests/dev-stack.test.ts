@@ -61,6 +61,7 @@ describe('herald-local-aws dev', () => {
         /curl -sS -X POST [^\n]*\\\n[^\n]*/.exec(banner)?.[0].replace('\\\n', ' ') ?? '',
       );
       const presence = curlRequest(/curl -sS "[^\n]*\/presence[^\n]*/.exec(banner)?.[0] ?? '');
+      const metrics = curlRequest(/curl -sS \S+\/metrics[^\n]*/.exec(banner)?.[0] ?? '');
       const dynamoPid = Number(/DynamoDB Local [\d.]+ at \S+ \(pid (\d+)\)/.exec(banner)?.[1]);
       const fauxqs = /fauxqs at (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1] as string;
       expect(isRunning(dynamoPid)).toBe(true);
@@ -69,6 +70,7 @@ describe('herald-local-aws dev', () => {
       const headerOnly = await refusal(wsUrl.split('?')[0] as string, {
         headers: { authorization: `Bearer ${token}` },
       });
+      const badToken = await refusal(`${wsUrl.split('?')[0]}?authorization=not-a-token`);
       const client = await connect(wsUrl);
       const online = await waitFor(
         async () => {
@@ -84,18 +86,55 @@ describe('herald-local-aws dev', () => {
         method: 'POST',
         body: notify.init.body ?? '',
       });
+      const counted = await waitFor(
+        async () => {
+          const text = await (await fetch(metrics.url, metrics.init)).text();
+          return text.includes('herald_deliveries_total{outcome="delivered"} 1') ? text : undefined;
+        },
+        { timeoutMs: 5000, intervalMs: 50, what: 'the delivery in GET /metrics' },
+      );
       await client.close();
 
       expect(headerOnly).toBe(401);
+      expect(badToken).toBe(403);
       expect(online).toMatchObject([{ userId: 'dev-user', online: true, connections: 1 }]);
       expect(queued.status).toBe(202);
       expect(received).toEqual(['{"message":"hello from Herald"}']);
       expect(unauthorised.status).toBe(401);
+      expect(counted).toContain('herald_notifications_total{outcome="delivered"} 1');
+      expect(counted).toContain('herald_connections 1');
+      expect(counted).toContain('herald_upgrades_refused_total{reason="token_malformed"} 1');
 
       dev.child.kill('SIGINT');
       expect(await dev.exited).toBe(0);
       expect(isRunning(dynamoPid)).toBe(false);
       await expect(fetch(fauxqs)).rejects.toThrow();
+    },
+  );
+
+  it.skipIf(!JAVA)(
+    'leaves no DynamoDB Local behind when it is killed outright (SIGKILL: no chance to clean up)',
+    { timeout: 60_000 },
+    async () => {
+      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
+      const dev = launch(CLI, ['dev', '--port', '0']);
+      children.push(dev.child);
+      const banner = await waitFor(
+        () => (dev.output.stdout.includes('Ctrl-C stops') ? dev.output.stdout : undefined),
+        { timeoutMs: 45_000, what: 'the dev banner' },
+      );
+      const dynamoPid = Number(/\(pid (\d+)\)/.exec(banner)?.[1]);
+      expect(isRunning(dynamoPid)).toBe(true);
+
+      dev.child.kill('SIGKILL');
+      await dev.exited;
+      const gone = await waitFor(() => (isRunning(dynamoPid) ? undefined : true), {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+        what: `DynamoDB Local (pid ${dynamoPid}) to stop after its parent was killed`,
+      });
+
+      expect(gone).toBe(true);
     },
   );
 

@@ -11,6 +11,8 @@ export type { DevCredentials } from './dev-credentials.js';
 export { generateDevCredentials, signDevToken } from './dev-credentials.js';
 export type { HeraldServer, HeraldServerCounters, HeraldServerOptions } from './herald-server.js';
 export { createHeraldServer } from './herald-server.js';
+export type { PrometheusMetrics } from './metrics.js';
+export { createPrometheusMetrics } from './metrics.js';
 export { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 export type { WebhookOptions } from './outputs/webhook-event-publisher.js';
 export { OutputFullError, WebhookEventPublisher } from './outputs/webhook-event-publisher.js';

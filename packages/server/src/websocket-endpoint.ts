@@ -177,7 +177,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     if (overAddress !== undefined) return refuseCap(socket, overAddress);
     holdAddress(socket, address);
     const presented = presentedTokenOf(request, url);
-    if (presented.token === undefined) return refuse(socket, 'unauthorized', 401, 'Unauthorized');
+    if (presented.token === undefined) return refuse(socket, 'token_missing', 401, 'Unauthorized');
     const verdict = await verifier.verify(presented.token);
     if (!verdict.ok) {
       log.info('connection refused', { reason: verdict.error.code, carrier: presented.carrier });

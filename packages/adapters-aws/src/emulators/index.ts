@@ -72,7 +72,7 @@ const waitForDynamo = async (endpoint: string, process: ChildProcess, log: () =>
 interface Emulators {
   readonly dynamoEndpoint: string;
   readonly fauxqsEndpoint: string;
-  /** DynamoDB Local's Java process. */
+  /** DynamoDB Local's Java process (a watchdog ends it if this process dies). */
   readonly dynamoPid: number;
   /** DynamoDB Local's version, as it printed it. */
   readonly dynamoVersion: string;
@@ -85,16 +85,43 @@ interface EmulatorOptions {
   readonly log?: (line: string) => void;
 }
 
-/** Ends a child process: SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
-const endProcess = (child: ChildProcess, graceMs: number): Promise<void> => {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+/**
+ * Runs its arguments as a child and waits for it, ending it (SIGTERM) as soon
+ * as its own standard input closes: when the watchdog's stdin is ended, or
+ * when the Node process that spawned it dies, however it dies (even
+ * SIGKILL), since the kernel then closes the pipe. So DynamoDB Local never
+ * outlives the process that started it. It prints the child's pid first.
+ * (An asynchronous list's stdin is /dev/null in sh, hence fd 3.)
+ */
+const WATCHDOG =
+  'exec 3<&0; "$@" </dev/null & child=$!; echo "herald-watched-pid $child"; ' +
+  '(read -r _ <&3; kill "$child" 2>/dev/null) & wait "$child"';
+
+/** SIGKILL to `pid`, if it still runs. */
+const killHard = (pid: number): void => {
+  try {
+    if (pid > 0) process.kill(pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+};
+
+/**
+ * Ends the watched child: its watchdog's stdin is closed, which stops it;
+ * SIGKILL to both if it has not exited within `graceMs`.
+ */
+const endProcess = (watchdog: ChildProcess, pid: () => number, graceMs: number): Promise<void> => {
+  if (watchdog.exitCode !== null || watchdog.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
+    const force = setTimeout(() => {
+      killHard(pid());
+      watchdog.kill('SIGKILL');
+    }, graceMs);
+    watchdog.once('exit', () => {
       clearTimeout(force);
       resolve();
     });
-    child.kill('SIGTERM');
+    watchdog.stdin?.end();
   });
 };
 
@@ -121,8 +148,12 @@ const startEmulators = async (options: EmulatorOptions = {}): Promise<Emulators>
     throw new Error(`no DynamoDB Local release found in ${packageDir}/lib`);
   const jarDir = join(packageDir, 'lib', release);
   const dynamo = spawn(
-    'java',
+    'sh',
     [
+      '-c',
+      WATCHDOG,
+      'sh',
+      'java',
       `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
       '-jar',
       join(jarDir, 'DynamoDBLocal.jar'),
@@ -134,19 +165,21 @@ const startEmulators = async (options: EmulatorOptions = {}): Promise<Emulators>
     { stdio: 'pipe' },
   );
   let dynamoLog = '';
+  let javaPid = 0;
   dynamo.stdout?.on('data', (chunk) => {
     dynamoLog += chunk;
+    javaPid ||= Number(/herald-watched-pid (\d+)/.exec(dynamoLog)?.[1] ?? 0);
   });
   dynamo.stderr?.on('data', (chunk) => {
     dynamoLog += chunk;
   });
-  const killOnExit = () => dynamo.kill('SIGKILL');
+  const killOnExit = () => killHard(javaPid);
   process.once('exit', killOnExit);
   const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
   try {
     await waitForDynamo(dynamoEndpoint, dynamo, () => dynamoLog);
   } catch (error) {
-    await endProcess(dynamo, 2000);
+    await endProcess(dynamo, () => javaPid, 2000);
     throw error;
   }
 
@@ -163,11 +196,11 @@ const startEmulators = async (options: EmulatorOptions = {}): Promise<Emulators>
   return {
     dynamoEndpoint,
     fauxqsEndpoint: fauxqsAddress,
-    dynamoPid: dynamo.pid ?? 0,
+    dynamoPid: javaPid,
     dynamoVersion: version,
     stop: async () => {
       await fauxqs.close();
-      await endProcess(dynamo, 5000);
+      await endProcess(dynamo, () => javaPid, 5000);
       process.off('exit', killOnExit);
     },
   };

@@ -7,6 +7,8 @@ import {
   type HistoryStore,
   type IdempotencyStore,
   type KeySource,
+  type MetricsRecorder,
+  meteredStore,
   NotificationFanout,
   NotificationHistory,
   type PresenceStore,
@@ -33,27 +35,27 @@ const bindTokenVerifier: AdapterBinder = (container: Container, config: LambdaCo
     );
 };
 
-/** The connection registry, on the connection store. */
+/** The connection registry, on the connection store (metered: `StoreLatency`, `StoreErrors`). */
 const bindConnectionRegistry: AdapterBinder = (container: Container, config: LambdaConfig) => {
   container.bind(TOKENS.ConnectionRegistry).toResolvedValue(
-    (store: ConnectionStore, clock: Clock) =>
-      new ConnectionRegistry(store, clock, {
+    (store: ConnectionStore, clock: Clock, metrics: MetricsRecorder) =>
+      new ConnectionRegistry(meteredStore('connections', store, metrics, clock), clock, {
         idleTimeoutMs: config.idleTimeoutMs,
         maxConnectionAgeMs: config.maxConnectionAgeMs,
       }),
-    [TOKENS.ConnectionStore, TOKENS.Clock],
+    [TOKENS.ConnectionStore, TOKENS.Clock, TOKENS.Metrics],
   );
 };
 
-/** The presence tracker, on the presence store and the event publisher. */
+/** The presence tracker, on the presence store (metered) and the event publisher. */
 const bindPresenceTracker: AdapterBinder = (container: Container, config: LambdaConfig) => {
   container.bind(TOKENS.PresenceTracker).toResolvedValue(
-    (store: PresenceStore, publisher: EventPublisher, clock: Clock) =>
-      new PresenceTracker(store, publisher, clock, {
+    (store: PresenceStore, publisher: EventPublisher, clock: Clock, metrics: MetricsRecorder) =>
+      new PresenceTracker(meteredStore('presence', store, metrics, clock), publisher, clock, {
         maxConnectionAgeMs: config.maxConnectionAgeMs,
         outboxLeaseMs: config.presenceOutboxLeaseMs,
       }),
-    [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock],
+    [TOKENS.PresenceStore, TOKENS.EventPublisher, TOKENS.Clock, TOKENS.Metrics],
   );
 };
 

@@ -13,6 +13,7 @@ import { Container } from 'inversify';
 import type { LambdaConfig } from '../config.js';
 import type { AdapterBinder, GatewayFor } from './adapter-binder.js';
 import { bindNotificationFanout, bindPresenceTracker, bindTokenVerifier } from './bind-services.js';
+import { CloudWatchMetricsRecorder, type PublishingMetricsRecorder } from './cloudwatch-metrics.js';
 import { TOKENS } from './tokens.js';
 
 /**
@@ -25,6 +26,9 @@ const composeContainer = (config: LambdaConfig, bind: AdapterBinder): Container 
   container.bind(TOKENS.Config).toConstantValue(config);
   container.bind(TOKENS.Logger).toConstantValue(new Logger({ serviceName: 'herald' }));
   bind(container, config);
+  // CloudWatch EMF unless the binder chose another recorder (the local stack's Prometheus one).
+  if (!container.isBound(TOKENS.Metrics))
+    container.bind(TOKENS.Metrics).toConstantValue(new CloudWatchMetricsRecorder());
   return container;
 };
 
@@ -47,6 +51,8 @@ const createContainer = (config: LambdaConfig, bindAdapters: AdapterBinder): Con
 interface Services {
   readonly config: LambdaConfig;
   readonly logger: Logger;
+  /** Told what the handlers and stores do; each entry publishes it when its invocation ends. */
+  readonly metrics: PublishingMetricsRecorder;
   readonly verifier: () => TokenVerifier;
   readonly registry: () => ConnectionRegistry;
   readonly tracker: () => PresenceTracker;
@@ -62,6 +68,7 @@ interface Services {
 const servicesOf = (container: Container): Services => ({
   config: container.get(TOKENS.Config),
   logger: container.get(TOKENS.Logger),
+  metrics: container.get(TOKENS.Metrics),
   verifier: () => container.get(TOKENS.TokenVerifier),
   registry: () => container.get(TOKENS.ConnectionRegistry),
   tracker: () => container.get(TOKENS.PresenceTracker),

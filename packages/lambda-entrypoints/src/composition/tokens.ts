@@ -6,6 +6,8 @@ const TOKENS = {
   Config: Symbol.for('herald.Config'),
   Clock: Symbol.for('herald.Clock'),
   Logger: Symbol.for('herald.Logger'),
+  /** The CloudWatchMetricsRecorder each handler publishes at the end of its invocation. */
+  Metrics: Symbol.for('herald.Metrics'),
   ConnectionStore: Symbol.for('herald.ConnectionStore'),
   PresenceStore: Symbol.for('herald.PresenceStore'),
   EventPublisher: Symbol.for('herald.EventPublisher'),

@@ -8,6 +8,7 @@ import {
   bindTokenVerifier,
 } from '../composition/bind-services.js';
 import { bindClock, binders } from '../composition/binders.js';
+import { publishingMetrics } from '../composition/cloudwatch-metrics.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeClientActionHandler } from '../handlers/client-actions.js';
 
@@ -25,14 +26,18 @@ const services = lambdaServices(
 );
 
 /** The ping, send, publish, subscribe, unsubscribe, resume, refresh and $default routes. */
-const handler = makeClientActionHandler({
-  registry: services.registry(),
-  publisher: services.publisher(),
-  gatewayFor: services.gatewayFor(),
-  logger: services.logger,
-  history: services.history(),
-  verifier: services.verifier(),
-  managementEndpoint: services.config.managementEndpoint,
-});
+const handler = publishingMetrics(
+  makeClientActionHandler({
+    registry: services.registry(),
+    publisher: services.publisher(),
+    gatewayFor: services.gatewayFor(),
+    logger: services.logger,
+    history: services.history(),
+    verifier: services.verifier(),
+    managementEndpoint: services.config.managementEndpoint,
+    metrics: services.metrics,
+  }),
+  services.metrics,
+);
 
 export { handler };

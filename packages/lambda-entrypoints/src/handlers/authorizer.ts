@@ -1,5 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { presentedToken, type TokenVerifier } from '@herald/domain';
+import {
+  type MetricsRecorder,
+  NO_METRICS,
+  presentedToken,
+  type TokenVerifier,
+} from '@herald/domain';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { lowerCaseHeaders } from './websocket-event.js';
 
@@ -19,7 +24,16 @@ const policy = (principalId: string, effect: 'Allow' | 'Deny', resource: string)
  * The token itself is never logged.
  */
 const makeAuthorizerHandler =
-  ({ verifier, logger }: { readonly verifier: TokenVerifier; readonly logger: Logger }) =>
+  ({
+    verifier,
+    logger,
+    metrics = NO_METRICS,
+  }: {
+    readonly verifier: TokenVerifier;
+    readonly logger: Logger;
+    /** Told of each refusal, by reason. @default NO_METRICS */
+    readonly metrics?: MetricsRecorder;
+  }) =>
   async (event: APIGatewayRequestAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => {
     const presented = presentedToken({
       query: event.queryStringParameters ?? {},
@@ -27,11 +41,13 @@ const makeAuthorizerHandler =
     });
     if (presented.token === undefined) {
       logger.info('connection refused', { reason: 'token_missing' });
+      metrics.upgradeRefused('token_missing');
       throw new Error('Unauthorized');
     }
     const verdict = await verifier.verify(presented.token);
     if (!verdict.ok) {
       logger.info('connection refused', { reason: verdict.error.code, carrier: presented.carrier });
+      metrics.upgradeRefused(verdict.error.code);
       return policy('anonymous', 'Deny', event.methodArn);
     }
     const { userId, channels } = verdict.value;

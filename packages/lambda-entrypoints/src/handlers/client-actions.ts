@@ -6,6 +6,8 @@ import {
   type ConnectionGateway,
   type ConnectionRegistry,
   type EventPublisher,
+  type MetricsRecorder,
+  NO_METRICS,
   type NotificationHistory,
   parseClientFrame,
   type TokenVerifier,
@@ -24,6 +26,8 @@ interface ClientActionDeps {
   readonly verifier?: TokenVerifier | undefined;
   /** The management endpoint, when not the one the event's domain and stage imply (a local emulation). */
   readonly managementEndpoint?: string | undefined;
+  /** Told of each frame in, and each reply posted. @default NO_METRICS */
+  readonly metrics?: MetricsRecorder;
 }
 
 const encoder = new TextEncoder();
@@ -56,6 +60,7 @@ const makeClientActionHandler = ({
   verifier,
   managementEndpoint: configured,
   history,
+  metrics = NO_METRICS,
 }: ClientActionDeps) => {
   const actions = new ClientActions(registry, publisher, {
     refreshLiveness: 'ping-only',
@@ -66,13 +71,15 @@ const makeClientActionHandler = ({
   return async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
     const { connectionId, domainName, stage, requestTimeEpoch } = event.requestContext;
     const gateway = gatewayFor(configured ?? managementEndpoint({ domainName, stage }));
+    metrics.frameIn();
     const reply = await actions.handle(
       { connectionId, deliver: async (frame) => gateway.post(connectionId, frame) },
       parseClientFrame(event.body ?? ''),
       requestTimeEpoch,
     );
     if (reply !== undefined) {
-      await gateway.post(connectionId, encoder.encode(JSON.stringify(reply)));
+      const posted = await gateway.post(connectionId, encoder.encode(JSON.stringify(reply)));
+      if (posted === 'delivered') metrics.frameOut();
     }
     return { statusCode: 200 };
   };

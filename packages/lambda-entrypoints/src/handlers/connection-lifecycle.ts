@@ -1,11 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { type ConnectionRegistry, requestedProtocol } from '@herald/domain';
+import {
+  type ConnectionRegistry,
+  type MetricsRecorder,
+  NO_METRICS,
+  requestedProtocol,
+} from '@herald/domain';
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { lowerCaseHeaders, type WebSocketEvent } from './websocket-event.js';
 
 interface LifecycleDeps {
   readonly registry: ConnectionRegistry;
   readonly logger: Logger;
+  /** Told of each connection opened and closed. @default NO_METRICS */
+  readonly metrics?: MetricsRecorder;
 }
 
 const channelsOf = (value: unknown): string[] => {
@@ -19,7 +26,7 @@ const channelsOf = (value: unknown): string[] => {
  * echoes the subprotocol it chose. Presence follows from the table's stream.
  */
 const makeConnectHandler =
-  ({ registry, logger }: LifecycleDeps) =>
+  ({ registry, logger, metrics = NO_METRICS }: LifecycleDeps) =>
   async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
     const { connectionId, authorizer } = event.requestContext;
     const userId = authorizer?.userId;
@@ -41,6 +48,7 @@ const makeConnectHandler =
       requested,
     );
     logger.info('connected', { connectionId, userId });
+    metrics.connectionOpened();
     const protocol = authorizer?.protocol;
     return typeof protocol === 'string' && protocol.length > 0
       ? { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': protocol } }
@@ -49,13 +57,14 @@ const makeConnectHandler =
 
 /** $disconnect: removes the connection and its channel memberships. */
 const makeDisconnectHandler =
-  ({ registry, logger }: LifecycleDeps) =>
+  ({ registry, logger, metrics = NO_METRICS }: LifecycleDeps) =>
   async (event: WebSocketEvent): Promise<APIGatewayProxyResultV2> => {
     const removed = await registry.disconnect(event.requestContext.connectionId);
     logger.info('disconnected', {
       connectionId: event.requestContext.connectionId,
       userId: removed?.userId,
     });
+    metrics.connectionClosed();
     return { statusCode: 200 };
   };
 

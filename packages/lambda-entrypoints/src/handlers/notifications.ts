@@ -10,11 +10,14 @@ import { SystemClock } from '@herald/adapters-node';
 import {
   type Clock,
   DeliveryExhaustedError,
+  type MetricsRecorder,
+  NO_METRICS,
   type NotificationFanout,
   NotificationIntake,
   type NotificationIntakeOptions,
   outcomeLog,
   parseInboundNotification,
+  recordDelivery,
   type ShardQueue,
 } from '@herald/domain';
 import type { Context, SNSEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -34,6 +37,8 @@ interface NotificationDeps {
   readonly deadlineMarginMs?: number;
   /** The bound on continuations and their delays. */
   readonly intake?: NotificationIntakeOptions;
+  /** Told how each request and its targets ended. @default NO_METRICS */
+  readonly metrics?: MetricsRecorder;
 }
 
 /** Remaining time assumed when there is no Lambda context (a direct call). */
@@ -62,13 +67,20 @@ const makeRequestHandler = (deps: NotificationDeps) => {
   const { fanout, shardQueue, logger } = deps;
   const clock = deps.clock ?? new SystemClock();
   const marginMs = deps.deadlineMarginMs ?? 7000;
+  const metrics = deps.metrics ?? NO_METRICS;
   const intake = new NotificationIntake(fanout, shardQueue, deps.intake);
   return async (body: string, context: Context | undefined): Promise<void> => {
     const parsed = parseInboundNotification(unwrapSns(body), { shard: true });
-    if (!parsed.ok) throw parsed.error;
+    if (!parsed.ok) {
+      metrics.notification('rejected');
+      throw parsed.error;
+    }
     if (parsed.value.kind === 'batch') throw new Error('unreachable: batches are not accepted');
+    const started = clock.now();
     const deadline = deadlineOf(clock, context, marginMs);
     const outcome = await intake.accept(parsed.value, { deadline });
+    // A split hands its shards on and a duplicate delivers nothing: neither has a report.
+    if ('report' in outcome) recordDelivery(metrics, outcome.report, clock.now() - started);
     const { level, message, fields } = outcomeLog(parsed.value.request.id, outcome);
     logger[level](message, fields);
   };

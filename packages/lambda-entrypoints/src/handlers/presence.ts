@@ -2,6 +2,8 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type ConnectionStreamRecord, presenceFactsOf } from '@herald/adapters-aws/dynamodb';
 import {
+  type MetricsRecorder,
+  NO_METRICS,
   type PresenceTracker,
   StoreUnavailableError,
   type UserPresence,
@@ -22,6 +24,8 @@ interface PresenceDeps {
   readonly logger: Logger;
   /** The registry's idle timeout: how often a touch refreshes presence (see presenceFactsOf). @default LIMITS.idleTimeoutMs */
   readonly idleTimeoutMs?: number;
+  /** Told of each transition committed. @default NO_METRICS */
+  readonly metrics?: MetricsRecorder;
 }
 
 /**
@@ -33,7 +37,12 @@ interface PresenceDeps {
  * touched lapses, and its TTL removal arrives as a REMOVE, a disconnect dated
  * at its expiry.
  */
-const makePresenceHandler = ({ tracker, logger, idleTimeoutMs }: PresenceDeps) => {
+const makePresenceHandler = ({
+  tracker,
+  logger,
+  idleTimeoutMs,
+  metrics = NO_METRICS,
+}: PresenceDeps) => {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
   return async (event: DynamoDBStreamEvent, context: Context): Promise<DynamoDBBatchResponse> =>
     processPartialResponse(
@@ -44,7 +53,10 @@ const makePresenceHandler = ({ tracker, logger, idleTimeoutMs }: PresenceDeps) =
         });
         for (const fact of facts) {
           const events = await tracker.record(fact);
-          for (const e of events) logger.info('presence', { userId: e.userId, status: e.status });
+          for (const e of events) {
+            logger.info('presence', { userId: e.userId, status: e.status });
+            metrics.presenceTransition(e.status);
+          }
         }
       },
       processor,
