@@ -59,7 +59,7 @@ describe('HeraldNotifications', () => {
     template.resourcePropertiesCountIs(
       'AWS::ApiGatewayV2::Integration',
       { ApiId: { Ref: Match.stringLikeRegexp('WebSocketApi') }, IntegrationType: 'AWS_PROXY' },
-      9,
+      10,
     );
   });
 
