@@ -106,6 +106,15 @@ const newConnectionId = (): string => randomBytes(11).toString('base64').slice(0
  * frame, in order, to ClientActions, sending back its reply. It does not
  * decide what a frame means.
  */
+/**
+ * Close code for a connection whose token expired without an in-band
+ * `refresh`: the client reconnects with a fresh token.
+ */
+const TOKEN_EXPIRED_CLOSE = {
+  code: 4001,
+  reason: 'Token expired: refresh it, or reconnect',
+} as const;
+
 const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEndpoint => {
   const { stage, verifier, registry, actions, gateway, clock, logger: log } = options;
   const { idleTimeoutMs, maxConnectionAgeMs } = options;
@@ -216,6 +225,8 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       userAgent: request.headers['user-agent'],
       deliver: async (frame) => gateway.post(connectionId, frame),
     };
+    const exp = principal.claims.exp;
+    if (typeof exp === 'number') live.authorizedUntil = exp * 1000;
     gateway.add(live);
     metrics.connectionOpened();
     const registered: Promise<void> = registry.connect(live.connectionId, principal, protocol).then(
@@ -334,6 +345,8 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
         live.socket.close(1001, 'Going away: maximum connection age');
       } else if (now - live.lastActiveAt >= idleTimeoutMs) {
         live.socket.close(1001, 'Going away: idle timeout');
+      } else if (live.authorizedUntil !== undefined && now >= live.authorizedUntil) {
+        live.socket.close(TOKEN_EXPIRED_CLOSE.code, TOKEN_EXPIRED_CLOSE.reason);
       }
     }
   };

@@ -19,6 +19,11 @@ interface LiveConnection {
   queue: Promise<void>;
   readonly sourceIp: string | undefined;
   readonly userAgent: string | undefined;
+  /**
+   * Until when (ms) the connection's token is valid: its `exp`, moved on by
+   * an in-band `refresh`. Past it the sweep closes the connection with 4001.
+   */
+  authorizedUntil?: number;
   /** Sends one frame ahead of a reply (a resume's replay); see ClientConnection.deliver. */
   readonly deliver?: (frame: Uint8Array) => Promise<unknown>;
 }
