@@ -137,6 +137,36 @@ describe.skipIf(skipReason !== undefined)('@herald/client in Chromium', () => {
     await pages?.stop();
   });
 
+  /** DynamoDB Local and fauxqs, started once for the tests that need them, with clients on them. */
+  let emulated: Promise<{
+    aws: ReturnType<typeof emulatorEnvironment>;
+    dynamo: DynamoDBClient;
+    sqs: SQSClient;
+  }>;
+  const awsEmulators = () => {
+    emulated ??= startEmulators().then((emulators) => {
+      cleanups.push(() => emulators.stop());
+      const aws = emulatorEnvironment(emulators);
+      const credentials = {
+        accessKeyId: aws.AWS_ACCESS_KEY_ID,
+        secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
+      };
+      const dynamo = new DynamoDBClient({
+        region: aws.AWS_REGION,
+        endpoint: aws.AWS_ENDPOINT_URL_DYNAMODB,
+        credentials,
+      });
+      const sqs = new SQSClient({
+        region: aws.AWS_REGION,
+        endpoint: aws.AWS_ENDPOINT_URL_SQS,
+        useQueueUrlAsEndpoint: false,
+        credentials,
+      });
+      return { aws, dynamo, sqs };
+    });
+    return emulated;
+  };
+
   const openPage = async () => {
     page = await browser.newPage();
     page.on('pageerror', (error) => console.error('page error:', error));
@@ -249,24 +279,7 @@ describe.skipIf(skipReason !== undefined)('@herald/client in Chromium', () => {
   it('against the embedded server on DynamoDB: what its queue delivered while the SDK was away is recovered once, in order', {
     timeout: 90_000,
   }, async () => {
-    const emulators = await startEmulators();
-    cleanups.push(() => emulators.stop());
-    const aws = emulatorEnvironment(emulators);
-    const credentials = {
-      accessKeyId: aws.AWS_ACCESS_KEY_ID,
-      secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
-    };
-    const dynamo = new DynamoDBClient({
-      region: aws.AWS_REGION,
-      endpoint: aws.AWS_ENDPOINT_URL_DYNAMODB,
-      credentials,
-    });
-    const sqs = new SQSClient({
-      region: aws.AWS_REGION,
-      endpoint: aws.AWS_ENDPOINT_URL_SQS,
-      useQueueUrlAsEndpoint: false,
-      credentials,
-    });
+    const { aws, dynamo, sqs } = await awsEmulators();
     const tables = await createTables(dynamo);
     const history = await createHistoryTable(dynamo);
     const input = await createQueue(sqs, { attributes: { VisibilityTimeout: '2' } });
@@ -375,24 +388,7 @@ describe.skipIf(skipReason !== undefined)('@herald/client in Chromium', () => {
   it('against the local API Gateway with the Lambda handlers (query carrier): the same flow', {
     timeout: 60_000,
   }, async () => {
-    const emulators = await startEmulators();
-    cleanups.push(() => emulators.stop());
-    const aws = emulatorEnvironment(emulators);
-    const credentials = {
-      accessKeyId: aws.AWS_ACCESS_KEY_ID,
-      secretAccessKey: aws.AWS_SECRET_ACCESS_KEY,
-    };
-    const dynamo = new DynamoDBClient({
-      region: aws.AWS_REGION,
-      endpoint: aws.AWS_ENDPOINT_URL_DYNAMODB,
-      credentials,
-    });
-    const sqs = new SQSClient({
-      region: aws.AWS_REGION,
-      endpoint: aws.AWS_ENDPOINT_URL_SQS,
-      useQueueUrlAsEndpoint: false,
-      credentials,
-    });
+    const { aws, dynamo, sqs } = await awsEmulators();
     const tables = await createTables(dynamo);
     // A receive the killed process left pending may take a message with it:
     // a short visibility timeout brings that message back to the new process.
