@@ -96,8 +96,13 @@ function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
-/** API Gateway-style connection ids: 16 characters of base64. */
-const newConnectionId = (): string => randomBytes(11).toString('base64').slice(0, 15).concat('=');
+/**
+ * API Gateway-style connection ids: 16 characters of base64, the last one
+ * `=` (11 random bytes encode to exactly that). Left as `toString` made it:
+ * one flat string, which every Map keyed by connection id hashes and compares
+ * directly (a sliced or concatenated string costs memory and indirections).
+ */
+const newConnectionId = (): string => randomBytes(11).toString('base64');
 
 /**
  * The embedded server's WebSocket endpoint, a transport: it admits upgrades
@@ -214,7 +219,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       queue: SETTLED,
       sourceIp: request.socket.remoteAddress,
       userAgent: request.headers['user-agent'],
-      deliver: async (frame) => gateway.post(connectionId, frame),
+      deliver: deliverFrame,
     };
     gateway.add(live);
     metrics.connectionOpened();
@@ -261,6 +266,11 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       live.socket.terminate();
     }
   };
+
+  /** A resume's replayed frames, through the gateway: one function shared by every connection, called as its method. */
+  async function deliverFrame(this: LiveConnection, frame: Uint8Array): Promise<unknown> {
+    return gateway.post(this.connectionId, frame);
+  }
 
   // One set of handlers for every socket, finding the connection on the socket
   // itself: three closures per connection would cost more memory than most of

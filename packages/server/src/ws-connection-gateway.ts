@@ -19,8 +19,8 @@ interface LiveConnection {
   queue: Promise<void>;
   readonly sourceIp: string | undefined;
   readonly userAgent: string | undefined;
-  /** Sends one frame ahead of a reply (a resume's replay); see ClientConnection.deliver. */
-  readonly deliver?: (frame: Uint8Array) => Promise<unknown>;
+  /** Sends one frame ahead of a reply (a resume's replay), called as a method; see ClientConnection.deliver. */
+  deliver?(frame: Uint8Array): Promise<unknown>;
 }
 
 /**
