@@ -114,8 +114,10 @@ const newConnectionId = (): string => randomBytes(11).toString('base64');
 const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEndpoint => {
   const { stage, verifier, registry, actions, gateway, clock, logger: log } = options;
   const { idleTimeoutMs, maxConnectionAgeMs } = options;
-  const ratePerMs = options.rateLimitPerSecond / 1000;
   const burst = Math.max(1, 2 * options.rateLimitPerSecond);
+  const msPerAction = 1000 / options.rateLimitPerSecond;
+  /** How far ahead a connection may owe time: a full bucket's tokens but the one being taken. */
+  const burstAllowanceMs = burst > 1 ? (burst - 1) * msPerAction : 0;
   const { caps, handshakeTimeoutMs } = options;
   const metrics = options.metrics ?? NO_METRICS;
   const completeUpgrade = createUpgrader();
@@ -214,8 +216,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       connectedAt: now,
       lastActiveAt: now,
       lastTouchedAt: now,
-      tokens: burst,
-      refilledAt: now,
+      rateBusyUntil: 0,
       queue: SETTLED,
       sourceIp: request.socket.remoteAddress,
       userAgent: request.headers['user-agent'],
@@ -295,11 +296,15 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     gateway.write(live, JSON.stringify(body));
   };
 
+  /**
+   * A bucket of `burst` tokens refilled at the rate, in one number: an action
+   * is allowed while the time its predecessors still owe is within what a
+   * full bucket covers, and adds one action's worth of time.
+   */
   const takeToken = (live: LiveConnection, now: number): boolean => {
-    live.tokens = Math.min(burst, live.tokens + (now - live.refilledAt) * ratePerMs);
-    live.refilledAt = now;
-    if (live.tokens < 1) return false;
-    live.tokens -= 1;
+    const owedFrom = Math.max(live.rateBusyUntil, now);
+    if (owedFrom - now > burstAllowanceMs) return false;
+    live.rateBusyUntil = owedFrom + msPerAction;
     return true;
   };
 
