@@ -86,10 +86,16 @@ type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
 /** The queue of a connection with nothing in flight, shared by all of them. */
 const SETTLED: Promise<void> = Promise.resolve();
-/** The connection caps a raw socket holds, given back when it closes. */
-const CAPS = Symbol('herald.caps');
+/**
+ * The connection caps a raw socket holds (its address's slot, then its
+ * user's), given back when it closes. Kept on the socket itself rather than in
+ * an object of their own: that object was paid per connection.
+ */
+const CAPPED_ADDRESS = Symbol('herald.cappedAddress');
+const CAPPED_USER = Symbol('herald.cappedUser');
 type CappedSocket = Duplex & {
-  [CAPS]?: { readonly address: string; userId: string | undefined; released: boolean };
+  [CAPPED_ADDRESS]?: string | undefined;
+  [CAPPED_USER]?: string | undefined;
 };
 /** Shared by every upgrading socket: an error destroys it. */
 function destroyOnError(this: Duplex): void {
@@ -141,20 +147,23 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   // upgrade request (its URL, its headers, the token) alive as long as the
   // connection lasts.
   const holdAddress = (socket: Duplex, address: string): void => {
-    (socket as CappedSocket)[CAPS] = { address, userId: undefined, released: false };
+    (socket as CappedSocket)[CAPPED_ADDRESS] = address;
     // `on`, not `once`: a socket closes once, and `once` wraps each listener.
     socket.on('close', releaseCaps);
   };
   const holdUser = (socket: Duplex, userId: string): void => {
-    const held = (socket as CappedSocket)[CAPS];
-    if (held !== undefined) held.userId = userId;
+    const capped = socket as CappedSocket;
+    if (capped[CAPPED_ADDRESS] !== undefined) capped[CAPPED_USER] = userId;
   };
   function releaseCaps(this: Duplex): void {
-    const held = (this as CappedSocket)[CAPS];
-    if (held === undefined || held.released) return;
-    held.released = true;
-    caps.releaseAddress(held.address);
-    if (held.userId !== undefined) caps.releaseUser(held.userId);
+    const capped = this as CappedSocket;
+    const address = capped[CAPPED_ADDRESS];
+    if (address === undefined) return;
+    const userId = capped[CAPPED_USER];
+    capped[CAPPED_ADDRESS] = undefined;
+    capped[CAPPED_USER] = undefined;
+    caps.releaseAddress(address);
+    if (userId !== undefined) caps.releaseUser(userId);
   }
 
   /**
