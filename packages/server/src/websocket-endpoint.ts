@@ -86,18 +86,29 @@ type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
 /** The queue of a connection with nothing in flight, shared by all of them. */
 const SETTLED: Promise<void> = Promise.resolve();
-/** The connection caps a raw socket holds, given back when it closes. */
-const CAPS = Symbol('herald.caps');
+/**
+ * The connection caps a raw socket holds (its address's slot, then its
+ * user's), given back when it closes. Kept on the socket itself rather than in
+ * an object of their own: that object was paid per connection.
+ */
+const CAPPED_ADDRESS = Symbol('herald.cappedAddress');
+const CAPPED_USER = Symbol('herald.cappedUser');
 type CappedSocket = Duplex & {
-  [CAPS]?: { readonly address: string; userId: string | undefined; released: boolean };
+  [CAPPED_ADDRESS]?: string | undefined;
+  [CAPPED_USER]?: string | undefined;
 };
 /** Shared by every upgrading socket: an error destroys it. */
 function destroyOnError(this: Duplex): void {
   this.destroy();
 }
 
-/** API Gateway-style connection ids: 16 characters of base64. */
-const newConnectionId = (): string => randomBytes(11).toString('base64').slice(0, 15).concat('=');
+/**
+ * API Gateway-style connection ids: 16 characters of base64, the last one
+ * `=` (11 random bytes encode to exactly that). Left as `toString` made it:
+ * one flat string, which every Map keyed by connection id hashes and compares
+ * directly (a sliced or concatenated string costs memory and indirections).
+ */
+const newConnectionId = (): string => randomBytes(11).toString('base64');
 
 /**
  * The embedded server's WebSocket endpoint, a transport: it admits upgrades
@@ -118,8 +129,10 @@ const TOKEN_EXPIRED_CLOSE = {
 const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEndpoint => {
   const { stage, verifier, registry, actions, gateway, clock, logger: log } = options;
   const { idleTimeoutMs, maxConnectionAgeMs } = options;
-  const ratePerMs = options.rateLimitPerSecond / 1000;
   const burst = Math.max(1, 2 * options.rateLimitPerSecond);
+  const msPerAction = 1000 / options.rateLimitPerSecond;
+  /** How far ahead a connection may owe time: a full bucket's tokens but the one being taken. */
+  const burstAllowanceMs = burst > 1 ? (burst - 1) * msPerAction : 0;
   const { caps, handshakeTimeoutMs } = options;
   const metrics = options.metrics ?? NO_METRICS;
   const completeUpgrade = createUpgrader();
@@ -143,20 +156,23 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   // upgrade request (its URL, its headers, the token) alive as long as the
   // connection lasts.
   const holdAddress = (socket: Duplex, address: string): void => {
-    (socket as CappedSocket)[CAPS] = { address, userId: undefined, released: false };
+    (socket as CappedSocket)[CAPPED_ADDRESS] = address;
     // `on`, not `once`: a socket closes once, and `once` wraps each listener.
     socket.on('close', releaseCaps);
   };
   const holdUser = (socket: Duplex, userId: string): void => {
-    const held = (socket as CappedSocket)[CAPS];
-    if (held !== undefined) held.userId = userId;
+    const capped = socket as CappedSocket;
+    if (capped[CAPPED_ADDRESS] !== undefined) capped[CAPPED_USER] = userId;
   };
   function releaseCaps(this: Duplex): void {
-    const held = (this as CappedSocket)[CAPS];
-    if (held === undefined || held.released) return;
-    held.released = true;
-    caps.releaseAddress(held.address);
-    if (held.userId !== undefined) caps.releaseUser(held.userId);
+    const capped = this as CappedSocket;
+    const address = capped[CAPPED_ADDRESS];
+    if (address === undefined) return;
+    const userId = capped[CAPPED_USER];
+    capped[CAPPED_ADDRESS] = undefined;
+    capped[CAPPED_USER] = undefined;
+    caps.releaseAddress(address);
+    if (userId !== undefined) caps.releaseUser(userId);
   }
 
   /**
@@ -218,12 +234,11 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
       connectedAt: now,
       lastActiveAt: now,
       lastTouchedAt: now,
-      tokens: burst,
-      refilledAt: now,
+      rateBusyUntil: 0,
       queue: SETTLED,
       sourceIp: request.socket.remoteAddress,
       userAgent: request.headers['user-agent'],
-      deliver: async (frame) => gateway.post(connectionId, frame),
+      deliver: deliverFrame,
     };
     const exp = principal.claims.exp;
     if (typeof exp === 'number') live.authorizedUntil = exp * 1000;
@@ -273,6 +288,11 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     }
   };
 
+  /** A resume's replayed frames, through the gateway: one function shared by every connection, called as its method. */
+  async function deliverFrame(this: LiveConnection, frame: Uint8Array): Promise<unknown> {
+    return gateway.post(this.connectionId, frame);
+  }
+
   // One set of handlers for every socket, finding the connection on the socket
   // itself: three closures per connection would cost more memory than most of
   // Herald's per-connection state.
@@ -296,11 +316,15 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     gateway.write(live, JSON.stringify(body));
   };
 
+  /**
+   * A bucket of `burst` tokens refilled at the rate, in one number: an action
+   * is allowed while the time its predecessors still owe is within what a
+   * full bucket covers, and adds one action's worth of time.
+   */
   const takeToken = (live: LiveConnection, now: number): boolean => {
-    live.tokens = Math.min(burst, live.tokens + (now - live.refilledAt) * ratePerMs);
-    live.refilledAt = now;
-    if (live.tokens < 1) return false;
-    live.tokens -= 1;
+    const owedFrom = Math.max(live.rateBusyUntil, now);
+    if (owedFrom - now > burstAllowanceMs) return false;
+    live.rateBusyUntil = owedFrom + msPerAction;
     return true;
   };
 

@@ -10,9 +10,12 @@ interface LiveConnection {
   lastActiveAt: number;
   /** Last time the connection store was told the connection is alive. */
   lastTouchedAt: number;
-  /** Token bucket of the per-connection rate limit. */
-  tokens: number;
-  refilledAt: number;
+  /**
+   * The per-connection rate limit, as a token bucket kept in one number (the
+   * generic cell rate algorithm): the instant by which the actions taken so far
+   * are paid back at the rate. 0 for a connection that has taken none.
+   */
+  rateBusyUntil: number;
   /** When the connection was last answered `rate_limited`: at most once per second. */
   rateLimitedAt?: number;
   /** Client frames are handled one at a time, in order. */
@@ -24,8 +27,8 @@ interface LiveConnection {
    * an in-band `refresh`. Past it the sweep closes the connection with 4001.
    */
   authorizedUntil?: number;
-  /** Sends one frame ahead of a reply (a resume's replay); see ClientConnection.deliver. */
-  readonly deliver?: (frame: Uint8Array) => Promise<unknown>;
+  /** Sends one frame ahead of a reply (a resume's replay), called as a method; see ClientConnection.deliver. */
+  deliver?(frame: Uint8Array): Promise<unknown>;
 }
 
 /**

@@ -7,7 +7,6 @@ import {
   StreamNotAllowedError,
   TokenUserMismatchError,
   UnknownActionError,
-  ValidationError,
 } from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type { ClientAction, ClientFrame } from '../model/client-frame.js';
@@ -40,9 +39,10 @@ interface ClientConnection {
   /**
    * Sends this connection one frame ahead of the reply: a resume's replayed
    * notifications. The embedded server writes to the socket; the Lambda
-   * handler posts through the management API.
+   * handler posts through the management API. Called as a method of the
+   * connection, so one function can serve every connection.
    */
-  readonly deliver?: (frame: Uint8Array) => Promise<unknown>;
+  deliver?(frame: Uint8Array): Promise<unknown>;
   /**
    * Until when (ms) the connection's token is valid: a `refresh` sets it to
    * the new token's `exp`. A transport that enforces token lifetimes keeps it.
@@ -235,8 +235,7 @@ class ClientActions {
     streams: Readonly<Record<string, StreamPosition>>,
   ): Promise<Record<string, ResumedStream>> {
     const { history } = this.options;
-    const { deliver } = connection;
-    if (history === undefined || deliver === undefined) {
+    if (history === undefined || connection.deliver === undefined) {
       // As for refresh without a verifier: here, resume is no action at all.
       throw new UnknownActionError('resume');
     }
@@ -258,7 +257,7 @@ class ClientActions {
           { id: entry.id, stream, position: { epoch: entry.epoch, offset: entry.offset } },
           entry.data,
         );
-        await deliver(encoder.encode(text));
+        await connection.deliver(encoder.encode(text));
       }
       resumed[stream] = { recovered, epoch: position.epoch, offset: position.offset };
     }

@@ -23,6 +23,13 @@ interface ConnectionRegistryOptions {
 
 /** Shared by every new connection: one empty array, not one per connection. */
 const NO_CHANNELS: readonly string[] = Object.freeze([]);
+/**
+ * Most tokens allow every channel: their records share one `['*']` list
+ * rather than each holding its own copy of the token's (paid per connection).
+ */
+const ALL_CHANNELS: readonly string[] = Object.freeze(['*']);
+const sharedChannels = (channels: readonly string[]): readonly string[] =>
+  channels.length === 1 && channels[0] === '*' ? ALL_CHANNELS : channels;
 
 /** Told when connections come and go, e.g. PresenceTracker in the embedded server. */
 interface ConnectionLifecycleListener {
@@ -93,7 +100,7 @@ class ConnectionRegistry {
       connectionId,
       userId: principal.userId,
       channels: NO_CHANNELS,
-      allowedChannels: principal.channels,
+      allowedChannels: sharedChannels(principal.channels),
       connectedAt: now,
       lastSeenAt: now,
       expiresAt: this.expiryFor(now, now),

@@ -61,6 +61,8 @@ class DeliveryFraming {
 
   /** What `connectionId` is posted. */
   bytesFor(connectionId: string): Uint8Array {
+    // No herald.v1 connection among the targets (the usual broadcast): no lookup per target.
+    if (this.records.size === 0) return this.payload;
     const record = this.records.get(connectionId);
     if (record === undefined) return this.payload;
     const stream = this.streamOf(record);

@@ -597,8 +597,14 @@ const idsOf = (
   return ids;
 };
 
+const keepAll = (_record: ConnectionRecord): boolean => true;
+
 /** Keeps records that neither an excluded user nor an excluded connection owns. */
 const exclusionFilter = (request: NotificationRequest) => {
+  // Most requests exclude no one: no Set lookups per target then.
+  if (request.excludeUsers.length === 0 && request.excludeConnections.length === 0) {
+    return keepAll;
+  }
   const users = new Set(request.excludeUsers);
   const connections = new Set(request.excludeConnections);
   return (record: ConnectionRecord) =>
