@@ -1,4 +1,4 @@
-// Herald's dependency rules (DESIGN.md, "Layout"). `pnpm run deps` fails on any error below.
+// Herald's dependency rules (the root README's "Dependency rules"). `pnpm run deps` fails on any error below.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [

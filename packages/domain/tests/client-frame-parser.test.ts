@@ -10,7 +10,7 @@ import {
 } from '../src/index.js';
 
 describe('parseClientFrame', () => {
-  it('parses every action DESIGN.md names', () => {
+  it('parses every action the protocol names', () => {
     expect(parseClientFrame('{"action":"ping"}')).toEqual({ ok: true, value: { action: 'ping' } });
     expect(parseClientFrame('{"action":"send","message":{"a":1}}')).toEqual({
       ok: true,

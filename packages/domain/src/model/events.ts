@@ -48,7 +48,7 @@ const presenceAttributes = (event: PresenceEvent) => ({
   version: String(event.version),
 });
 
-/** The message attributes every client message carries (DESIGN.md). */
+/** The message attributes every client message carries (docs/protocol.md, "Client messages"). */
 const clientMessageAttributes = (event: ClientMessageEvent) => ({
   user_id: event.userId,
   connection_id: event.connectionId,
@@ -60,7 +60,7 @@ const clientMessageAttributes = (event: ClientMessageEvent) => ({
  * An event as it goes over the wire to the backends: a JSON body and string
  * attributes. Presence uses Sumu's body with `id` and `version` beside its
  * `message`, and carries both as attributes too; a client message's body is the
- * client's `message`, with DESIGN.md's attributes beside it.
+ * client's `message`, with the protocol's attributes beside it (docs/protocol.md).
  */
 interface WireMessage {
   readonly body: string;

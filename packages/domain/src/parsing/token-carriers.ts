@@ -41,7 +41,7 @@ const requestedProtocol = ({ query, headers }: ConnectRequest): ClientProtocol |
     : undefined;
 
 /**
- * Finds the client's token, in DESIGN.md's order: the `authorization` query
+ * Finds the client's token, in the protocol's order (docs/protocol.md, "Connecting"): the `authorization` query
  * parameter, the `token` query parameter, an `Authorization: Bearer` header,
  * or a `Sec-WebSocket-Protocol` offer shaped like a JWT (so browsers can keep
  * it out of URLs: `new WebSocket(url, ['herald', token])`).

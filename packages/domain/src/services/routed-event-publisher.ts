@@ -12,7 +12,7 @@ interface EventRoutes {
 }
 
 /**
- * Sends each event where DESIGN.md says it goes: `send` to the queue,
+ * Sends each event where docs/protocol.md ("Events to the backends") says it goes: `send` to the queue,
  * `publish` to the topic, presence to its outputs. Events bound for the same
  * publisher go out in one call, so batching adapters can batch them.
  */
