@@ -155,6 +155,11 @@ const main = async (): Promise<void> => {
   } catch (error) {
     return fail(error instanceof ConfigurationError ? error.message : String(error));
   }
+  if (cluster !== undefined && config.historyTable === undefined) {
+    logger.warn(
+      'this node joins others without a shared history table (--history-table): its history is its own, so a client that resumes on another node is told recovered:false, and a request id is claimed per node',
+    );
+  }
   let server: ReturnType<typeof createHeraldServer>;
   try {
     server = createHeraldServer({
