@@ -170,7 +170,12 @@ export type {
   ShardResume,
   ShardRunOptions,
 } from './services/notification-fanout.js';
-export { mergeReports, NotificationFanout } from './services/notification-fanout.js';
+export {
+  duplicateReport,
+  emptyReport,
+  mergeReports,
+  NotificationFanout,
+} from './services/notification-fanout.js';
 export type {
   NotificationHistoryOptions,
   RecordOutcome,

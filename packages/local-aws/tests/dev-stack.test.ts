@@ -40,22 +40,26 @@ const curlRequest = (line: string) => {
   };
 };
 
+/** Starts `herald-local-aws dev` on a free port and waits for its banner. */
+const startDev = async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
+  const dev = launch(CLI, ['dev', '--port', '0']);
+  children.push(dev.child);
+  const banner = await waitFor(
+    () => (dev.output.stdout.includes('Ctrl-C stops') ? dev.output.stdout : undefined),
+    { timeoutMs: 45_000, what: 'the dev banner' },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}\nstdout: ${dev.output.stdout}\nstderr: ${dev.output.stderr}`);
+  });
+  return { dev, banner };
+};
+
 describe('herald-local-aws dev', () => {
   it.skipIf(!JAVA)(
     'starts the emulators and the stack, delivers what its curl line sends to its wscat line, shows presence, and leaves nothing running after SIGINT',
     { timeout: 60_000 },
     async () => {
-      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
-      const dev = launch(CLI, ['dev', '--port', '0']);
-      children.push(dev.child);
-      const banner = await waitFor(
-        () => (dev.output.stdout.includes('Ctrl-C stops') ? dev.output.stdout : undefined),
-        { timeoutMs: 45_000, what: 'the dev banner' },
-      ).catch((error: Error) => {
-        throw new Error(
-          `${error.message}\nstdout: ${dev.output.stdout}\nstderr: ${dev.output.stderr}`,
-        );
-      });
+      const { dev, banner } = await startDev();
       const wsUrl = /wscat -c "([^"]+)"/.exec(banner)?.[1] as string;
       const notify = curlRequest(
         /curl -sS -X POST [^\n]*\\\n[^\n]*/.exec(banner)?.[0].replace('\\\n', ' ') ?? '',
@@ -116,13 +120,7 @@ describe('herald-local-aws dev', () => {
     'leaves no DynamoDB Local behind when it is killed outright (SIGKILL: no chance to clean up)',
     { timeout: 60_000 },
     async () => {
-      if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "pnpm run build" first`);
-      const dev = launch(CLI, ['dev', '--port', '0']);
-      children.push(dev.child);
-      const banner = await waitFor(
-        () => (dev.output.stdout.includes('Ctrl-C stops') ? dev.output.stdout : undefined),
-        { timeoutMs: 45_000, what: 'the dev banner' },
-      );
+      const { dev, banner } = await startDev();
       const dynamoPid = Number(/\(pid (\d+)\)/.exec(banner)?.[1]);
       expect(isRunning(dynamoPid)).toBe(true);
 

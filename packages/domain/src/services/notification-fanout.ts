@@ -155,6 +155,9 @@ class ReportBuilder {
 
 const emptyReport = (): DeliveryReport => new ReportBuilder().build();
 
+/** The answer to a request whose id was already delivered within the window: nothing posted. */
+const duplicateReport = (id: string): DeliveryReport => ({ ...emptyReport(), id, duplicate: true });
+
 /** Adds reports of independent parts (shards) of one request. */
 const mergeReports = (reports: readonly DeliveryReport[]): DeliveryReport =>
   reports.reduce(
@@ -272,7 +275,7 @@ class NotificationFanout {
     const payload = this.encode(request);
     const recorded = options.stamp ?? (await this.keep(request, payload));
     if (recorded !== undefined && 'duplicate' in recorded) {
-      return { ...emptyReport(), id: recorded.duplicate, duplicate: true };
+      return duplicateReport(recorded.duplicate);
     }
     const deadlines = this.deadlines(options);
     if (isBroadcast(request)) {
@@ -633,4 +636,4 @@ export type {
   ShardResume,
   ShardRunOptions,
 };
-export { mergeReports, NotificationFanout };
+export { duplicateReport, emptyReport, mergeReports, NotificationFanout };

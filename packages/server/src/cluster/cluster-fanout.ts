@@ -4,8 +4,8 @@ import {
   type ConnectionRegistry,
   type DeliverOptions,
   type DeliveryReport,
+  duplicateReport,
   isBroadcast,
-  mergeReports,
   NotificationFanout,
   type NotificationFanoutOptions,
   type NotificationRequest,
@@ -49,7 +49,7 @@ class ClusterFanout extends NotificationFanout {
     this.encode(request);
     const recorded = options.stamp ?? (await this.record(request));
     if (recorded !== undefined && 'duplicate' in recorded) {
-      return { ...mergeReports([]), id: recorded.duplicate, duplicate: true };
+      return duplicateReport(recorded.duplicate);
     }
     return this.handoff.deliver(request, recorded);
   }

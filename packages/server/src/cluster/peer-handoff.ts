@@ -6,6 +6,7 @@ import {
   type DeliveryFailure,
   type DeliveryReport,
   decodeNotificationStamp,
+  emptyReport,
   MAX_REQUEST_BYTES,
   mergeReports,
   type NodeLiveness,
@@ -177,8 +178,6 @@ const post = (
     request.on('error', reject);
     request.end(body);
   });
-
-const emptyReport = (): DeliveryReport => mergeReports([]);
 
 const reportOf = (answer: HandoffAnswer): DeliveryReport => ({
   ...answer,
