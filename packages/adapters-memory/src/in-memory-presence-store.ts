@@ -184,7 +184,7 @@ const indexedStateOf = (record: PresenceRecord): UserState => {
  * and snapshots only read.
  *
  * A user with few connections and tombstones (by default at most 32) is kept as one
- * serialised record, as a database would keep it: one short string rather
+ * serialised record (its fields by position), as a database would keep it: one short string rather
  * than a tree of objects keyed by random connection ids, each of which would
  * get a hidden class of its own in V8. Applying a fact re-reads and rewrites
  * that bounded record. Past 32, the user is kept indexed instead: maps of
@@ -243,7 +243,7 @@ class InMemoryPresenceStore implements PresenceStore {
     const text = this.records.get(userId);
     return text === undefined
       ? emptySnapshot(userId)
-      : snapshotOfRecord(JSON.parse(text) as PresenceRecord, userId);
+      : snapshotOfRecord(unpack(userId, text), userId);
   }
 
   async commitUpdate(
@@ -255,7 +255,7 @@ class InMemoryPresenceStore implements PresenceStore {
     const state = this.indexed.get(userId);
     if (state === undefined) {
       const text = this.records.get(userId);
-      const current = text === undefined ? undefined : (JSON.parse(text) as PresenceRecord);
+      const current = text === undefined ? undefined : unpack(userId, text);
       const next = applyPresenceUpdate(current, update);
       this.store(next);
       return this.snapshot(userId);
@@ -295,7 +295,7 @@ class InMemoryPresenceStore implements PresenceStore {
     const state = this.indexed.get(userId);
     if (state !== undefined) return recordOfState(userId, state);
     const text = this.records.get(userId);
-    return text === undefined ? undefined : (JSON.parse(text) as PresenceRecord);
+    return text === undefined ? undefined : unpack(userId, text);
   }
 
   /** Keeps `record` as the user's, in the form its size calls for. */
@@ -307,7 +307,7 @@ class InMemoryPresenceStore implements PresenceStore {
       this.indexed.set(userId, indexedStateOf(record));
     } else {
       this.indexed.delete(userId);
-      this.records.set(userId, JSON.stringify(record));
+      this.records.set(userId, pack(record));
       this.versions.set(userId, record.version);
     }
     this.indexExpiry(userId, record.nextExpiryAt);
@@ -318,6 +318,49 @@ class InMemoryPresenceStore implements PresenceStore {
     else this.expiries.set(userId, nextExpiryAt);
   }
 }
+
+/**
+ * A compact user's record as it is kept: its fields by position, without
+ * the user id (the map's key) or field names, which would be most of it.
+ */
+type PackedRecord = [
+  version: number,
+  online: 0 | 1,
+  connections: Readonly<Record<string, number>>,
+  departed: Readonly<Record<string, number>>,
+  lastSeenAt: number,
+  changedAt: number | null,
+  nextExpiryAt: number | null,
+  pending: readonly OutboxEntry[],
+];
+
+const pack = (record: PresenceRecord): string =>
+  JSON.stringify([
+    record.version,
+    record.online ? 1 : 0,
+    record.connections,
+    record.departed,
+    record.lastSeenAt,
+    record.changedAt ?? null,
+    record.nextExpiryAt ?? null,
+    record.pending,
+  ] satisfies PackedRecord);
+
+const unpack = (userId: string, text: string): PresenceRecord => {
+  const [version, online, connections, departed, lastSeenAt, changedAt, nextExpiryAt, pending] =
+    JSON.parse(text) as PackedRecord;
+  return {
+    userId,
+    version,
+    online: online === 1,
+    connections,
+    departed,
+    lastSeenAt,
+    ...(changedAt === null ? {} : { changedAt }),
+    ...(nextExpiryAt === null ? {} : { nextExpiryAt }),
+    pending,
+  };
+};
 
 const earliestOf = (a: number | undefined, b: number | undefined): number | undefined =>
   a === undefined ? b : b === undefined ? a : Math.min(a, b);

@@ -49,6 +49,7 @@ import {
   clusterOwner,
   createClusterNode,
 } from './cluster/cluster-node.js';
+import { LocalConnectionView } from './cluster/local-connection-view.js';
 import {
   ConnectionCaps,
   DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
@@ -316,7 +317,20 @@ const createHeraldServer = (options: HeraldServerOptions): HeraldServer => {
           credentials: { accessKeys: options.managementAccessKeys, backendKey: options.backendKey },
           logger: log,
         });
-  const fanout = node?.fanout ?? new NotificationFanout(registry, gateway, clock, fanoutOptions);
+  // A broadcast lists the sockets held here rather than the store's records.
+  const fanout =
+    node?.fanout ??
+    new NotificationFanout(
+      new ConnectionRegistry(
+        new LocalConnectionView(store, gateway, { shared: false }),
+        clock,
+        registryOptions,
+        presenceListener,
+      ),
+      gateway,
+      clock,
+      fanoutOptions,
+    );
   const intakes = new WeakMap<ShardQueue, NotificationIntake>();
   // The socket is here, so every action keeps the stored connection alive (see ClientActionsOptions).
   const actions = new ClientActions(registry, publisher, {

@@ -20,7 +20,7 @@ import type { RawData, WebSocket } from 'ws';
 import type { CapExceeded, ConnectionCaps } from './connection-caps.js';
 import type { StoreBacklog } from './store-backlog.js';
 import { presentedTokenOf, requestedProtocolOf } from './token-carriers.js';
-import type { LiveConnection, WsConnectionGateway } from './ws-connection-gateway.js';
+import { LiveConnection, SETTLED, type WsConnectionGateway } from './ws-connection-gateway.js';
 import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
 
 interface WebSocketEndpointOptions {
@@ -84,8 +84,6 @@ const RATE_LIMITED_REPLY_EVERY_MS = 1000;
 const LIVE = Symbol('herald.connection');
 type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
-/** The queue of a connection with nothing in flight, shared by all of them. */
-const SETTLED: Promise<void> = Promise.resolve();
 /**
  * The connection caps a raw socket holds (its address's slot, then its
  * user's), given back when it closes. Kept on the socket itself rather than in
@@ -227,21 +225,18 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   ): void => {
     const now = clock.now();
     const connectionId = newConnectionId();
-    const live: LiveConnection = {
+    const exp = principal.claims.exp;
+    const live = new LiveConnection({
       connectionId,
       userId: principal.userId,
       socket,
       connectedAt: now,
-      lastActiveAt: now,
-      lastTouchedAt: now,
-      rateBusyUntil: 0,
-      queue: SETTLED,
+      protocol,
       sourceIp: request.socket.remoteAddress,
       userAgent: request.headers['user-agent'],
+      authorizedUntil: typeof exp === 'number' ? exp * 1000 : undefined,
       deliver: deliverFrame,
-    };
-    const exp = principal.claims.exp;
-    if (typeof exp === 'number') live.authorizedUntil = exp * 1000;
+    });
     gateway.add(live);
     metrics.connectionOpened();
     const registered: Promise<void> = registry.connect(live.connectionId, principal, protocol).then(

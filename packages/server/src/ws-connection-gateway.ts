@@ -1,12 +1,55 @@
-import type { ConnectionGateway, GatewayConnection, PostOutcome } from '@herald/domain';
+import { shardOf } from '@herald/adapters-memory';
+import type {
+  BroadcastShard,
+  ClientProtocol,
+  ConnectionGateway,
+  ConnectionRecord,
+  GatewayConnection,
+  ListOptions,
+  Page,
+  PostOutcome,
+} from '@herald/domain';
 import { WebSocket } from 'ws';
 
-/** What the server keeps per live socket. Kept small: it is paid per connection. */
-interface LiveConnection {
+const NO_CHANNELS: readonly string[] = Object.freeze([]);
+/** The queue of a connection with nothing in flight, shared by all of them. */
+const SETTLED: Promise<void> = Promise.resolve();
+
+/** What a socket is opened with; the rest of a LiveConnection starts from it. */
+interface LiveConnectionInit {
   readonly connectionId: string;
   readonly userId: string;
   readonly socket: WebSocket;
   readonly connectedAt: number;
+  readonly protocol: ClientProtocol | undefined;
+  readonly sourceIp: string | undefined;
+  readonly userAgent: string | undefined;
+  /** Until when (ms) the token is valid: its `exp`. */
+  readonly authorizedUntil: number | undefined;
+  /** Sends one frame ahead of a reply (a resume's replay); see ClientConnection.deliver. */
+  readonly deliver: (this: LiveConnection, frame: Uint8Array) => Promise<unknown>;
+}
+
+/**
+ * What the server keeps per live socket. Kept small, since it is paid per
+ * connection: every field is set in the constructor (one shape for all), and
+ * what a connection record has beyond it is read from the prototype.
+ *
+ * It is also the connection's record as a broadcast lists it (see
+ * WsConnectionGateway.scan): the sockets held here are listed as they are,
+ * with no record made per connection per page. Such a record has no channels
+ * (a broadcast needs none) and does not expire while its socket is open.
+ */
+class LiveConnection implements ConnectionRecord {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly socket: WebSocket;
+  readonly connectedAt: number;
+  // Optional fields are still defined (as undefined) on every instance, as
+  // class fields are: all connections keep one shape.
+  readonly protocol?: ClientProtocol;
+  readonly sourceIp: string | undefined;
+  readonly userAgent: string | undefined;
   lastActiveAt: number;
   /** Last time the connection store was told the connection is alive. */
   lastTouchedAt: number;
@@ -15,20 +58,50 @@ interface LiveConnection {
    * generic cell rate algorithm): the instant by which the actions taken so far
    * are paid back at the rate. 0 for a connection that has taken none.
    */
-  rateBusyUntil: number;
+  rateBusyUntil = 0;
   /** When the connection was last answered `rate_limited`: at most once per second. */
   rateLimitedAt?: number;
   /** Client frames are handled one at a time, in order. */
-  queue: Promise<void>;
-  readonly sourceIp: string | undefined;
-  readonly userAgent: string | undefined;
+  queue: Promise<void> = SETTLED;
   /**
    * Until when (ms) the connection's token is valid: its `exp`, moved on by
    * an in-band `refresh`. Past it the sweep closes the connection with 4001.
    */
   authorizedUntil?: number;
   /** Sends one frame ahead of a reply (a resume's replay), called as a method; see ClientConnection.deliver. */
-  deliver?(frame: Uint8Array): Promise<unknown>;
+  readonly deliver: (this: LiveConnection, frame: Uint8Array) => Promise<unknown>;
+  /** Its place in the order the gateway lists connections in; set by WsConnectionGateway.add. */
+  order = 0;
+
+  constructor(init: LiveConnectionInit) {
+    this.connectionId = init.connectionId;
+    this.userId = init.userId;
+    this.socket = init.socket;
+    this.connectedAt = init.connectedAt;
+    if (init.protocol !== undefined) this.protocol = init.protocol;
+    this.sourceIp = init.sourceIp;
+    this.userAgent = init.userAgent;
+    this.lastActiveAt = init.connectedAt;
+    this.lastTouchedAt = init.connectedAt;
+    if (init.authorizedUntil !== undefined) this.authorizedUntil = init.authorizedUntil;
+    this.deliver = init.deliver;
+  }
+
+  get channels(): readonly string[] {
+    return NO_CHANNELS;
+  }
+
+  get allowedChannels(): readonly string[] {
+    return NO_CHANNELS;
+  }
+
+  get lastSeenAt(): number {
+    return this.lastActiveAt;
+  }
+
+  get expiresAt(): number {
+    return Number.MAX_SAFE_INTEGER;
+  }
 }
 
 /**
@@ -37,6 +110,20 @@ interface LiveConnection {
  * (sent, then the socket destroyed at once, since the client reads nothing).
  */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Connections per page of a listing that names no limit. */
+const DEFAULT_PAGE = 500;
+
+/** A listing's cursor: the `order` of the last connection of the page before. */
+const orderOf = (cursor: string): number => {
+  const order = Number(cursor);
+  if (!Number.isSafeInteger(order) || order < 0) {
+    throw new RangeError(
+      `not a cursor of this node's connection listing: ${JSON.stringify(cursor)}`,
+    );
+  }
+  return order;
+};
 
 /** Close code for a connection closed because it does not read what it is sent. */
 const SLOW_CONSUMER_CLOSE = { code: 1013, reason: 'Try again later: not reading' } as const;
@@ -64,6 +151,22 @@ interface WsConnectionGatewayOptions {
  */
 class WsConnectionGateway implements ConnectionGateway {
   private readonly live = new Map<string, LiveConnection>();
+  /**
+   * The connections in the order they were added (ascending `order`), for
+   * listings: removed ones stay until more than half the slots are such, and
+   * are skipped (a removed connection's socket is no longer open).
+   */
+  private ordered: LiveConnection[] = [];
+  private removedSlots = 0;
+  private lastOrder = 0;
+  /**
+   * The page `scan` last handed out, and the place in it of the next
+   * connection expected to be posted: a broadcast posts its targets in the
+   * order they were listed, so a post finds its socket here instead of in the
+   * map. Any other post looks the connection up.
+   */
+  private listed: readonly LiveConnection[] = [];
+  private nextListed = 0;
   private lastPayload: Uint8Array | undefined;
   private lastBuffer: Buffer = Buffer.alloc(0);
   private readonly maxBufferedBytes: number;
@@ -101,11 +204,61 @@ class WsConnectionGateway implements ConnectionGateway {
   }
 
   add(connection: LiveConnection): void {
+    connection.order = ++this.lastOrder;
     this.live.set(connection.connectionId, connection);
+    this.ordered.push(connection);
   }
 
   remove(connectionId: string): void {
-    this.live.delete(connectionId);
+    if (!this.live.delete(connectionId)) return;
+    this.removedSlots++;
+    if (this.removedSlots > 64 && this.removedSlots * 2 > this.ordered.length) {
+      // The map keeps insertion order, which is ascending `order`.
+      this.ordered = [...this.live.values()];
+      this.removedSlots = 0;
+    }
+  }
+
+  /**
+   * The open sockets held here, as connection records (see LiveConnection),
+   * in the order they connected; `shard` keeps its segment of them. The
+   * cursor is the place after which the next page starts, so connections
+   * added or removed between pages neither repeat nor shift a listing: each
+   * connection held throughout is listed once.
+   */
+  scan(shard: BroadcastShard, options: ListOptions = {}): Page<ConnectionRecord> {
+    const limit = options.limit ?? DEFAULT_PAGE;
+    const sharded = shard.totalSegments > 1;
+    const items: LiveConnection[] = [];
+    const { ordered } = this;
+    let index = options.cursor === undefined ? 0 : this.firstAfter(orderOf(options.cursor));
+    for (; index < ordered.length && items.length < limit; index++) {
+      const connection = ordered[index] as LiveConnection;
+      if (connection.socket.readyState !== WebSocket.OPEN) continue;
+      if (sharded && shardOf(connection.connectionId, shard.totalSegments) !== shard.segment) {
+        continue;
+      }
+      items.push(connection);
+    }
+    this.listed = items;
+    this.nextListed = 0;
+    const last = items.at(-1);
+    return index < ordered.length && last !== undefined
+      ? { items, cursor: String(last.order) }
+      : { items };
+  }
+
+  /** The index of the first connection added after `order` (binary search). */
+  private firstAfter(order: number): number {
+    const { ordered } = this;
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((ordered[middle] as LiveConnection).order <= order) low = middle + 1;
+      else high = middle;
+    }
+    return low;
   }
 
   find(connectionId: string): LiveConnection | undefined {
@@ -122,7 +275,7 @@ class WsConnectionGateway implements ConnectionGateway {
 
   /** Answers synchronously: the socket is right here, so no promise is made per post. */
   post(connectionId: string, payload: Uint8Array): PostOutcome {
-    const connection = this.live.get(connectionId);
+    const connection = this.postedNext(connectionId) ?? this.live.get(connectionId);
     if (connection === undefined) return 'gone';
     switch (this.write(connection, this.bufferOf(payload))) {
       case 'sent':
@@ -133,6 +286,19 @@ class WsConnectionGateway implements ConnectionGateway {
       case 'closed':
         return 'gone';
     }
+  }
+
+  /**
+   * The next connection of the last listed page, when that is the one being
+   * posted. It may have been removed since: its socket is then not open, and
+   * `write` answers `closed`, as a lookup that found nothing would.
+   */
+  private postedNext(connectionId: string): LiveConnection | undefined {
+    const expected = this.listed[this.nextListed];
+    if (expected === undefined || expected.connectionId !== connectionId) return undefined;
+    this.nextListed++;
+    if (this.nextListed === this.listed.length) this.listed = [];
+    return expected;
   }
 
   /**
@@ -152,7 +318,7 @@ class WsConnectionGateway implements ConnectionGateway {
   async disconnect(connectionId: string): Promise<'disconnected' | 'gone'> {
     const connection = this.live.get(connectionId);
     if (connection === undefined) return 'gone';
-    this.live.delete(connectionId);
+    this.remove(connectionId);
     connection.socket.close(1000, 'Connection deleted');
     return 'disconnected';
   }
@@ -170,5 +336,5 @@ class WsConnectionGateway implements ConnectionGateway {
   }
 }
 
-export type { LiveConnection, WsConnectionGatewayOptions };
-export { MAX_BUFFERED_BYTES, SLOW_CONSUMER_CLOSE, WsConnectionGateway };
+export type { LiveConnectionInit, WsConnectionGatewayOptions };
+export { LiveConnection, MAX_BUFFERED_BYTES, SETTLED, SLOW_CONSUMER_CLOSE, WsConnectionGateway };

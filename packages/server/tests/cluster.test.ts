@@ -403,6 +403,43 @@ describe('several embedded nodes on shared tables (DynamoDB Local, fauxqs)', () 
     expect(replay.replayed).toEqual([onA]);
   });
 
+  it('frames a broadcast for herald.v1 clients on every node, with the stamp of the node that took it', {
+    timeout: 30_000,
+  }, async () => {
+    // prepare: a herald.v1 client on each of a and b
+    const openV1 = async (node: Node, user: string) => {
+      const client = await connect(`${node.wsUrl}?authorization=${await token({ sub: user })}`, {
+        protocols: ['herald.v1'],
+      });
+      clients.push(client);
+      return client;
+    };
+    const members = [await openV1(a, 'iris'), await openV1(b, 'jack')];
+    const broadcasts = (client: Client) =>
+      client.received
+        .map((text) => JSON.parse(text) as Envelope)
+        .filter((frame) => frame.type === 'notification' && frame.stream === 'broadcast');
+
+    // act: c takes a broadcast and hands it to every node
+    await notify(c, { id: 'everyone-once', data: { all: true } });
+    await waitFor(
+      () => (members.every((client) => broadcasts(client).length === 1) ? true : undefined),
+      { timeoutMs: 10_000, what: 'the broadcast, enveloped, on both nodes' },
+    );
+
+    // assess: one envelope on the broadcast stream, alike on both nodes
+    const [onA, onB] = members.map((client) => broadcasts(client)[0]);
+    expect(onA).toEqual({
+      type: 'notification',
+      stream: 'broadcast',
+      offset: expect.any(Number),
+      epoch: expect.any(String),
+      id: 'everyone-once',
+      data: { all: true },
+    });
+    expect(onB).toEqual(onA);
+  });
+
   it('takes the users of a node killed with SIGKILL OFFLINE within the lease bound; the others deliver on', {
     timeout: 40_000,
   }, async () => {

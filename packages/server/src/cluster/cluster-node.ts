@@ -172,7 +172,7 @@ const createClusterNode = (options: ClusterOptions, parts: ClusterParts): Cluste
   const { history: _keptByTheTakingNode, ...localFanoutOptions } = fanoutOptions;
   const localFanout = new NotificationFanout(
     new ConnectionRegistry(
-      new LocalConnectionView(store, sockets),
+      new LocalConnectionView(store, sockets, { shared: true }),
       clock,
       { ...parts.registryOptions, owner },
       parts.listener,

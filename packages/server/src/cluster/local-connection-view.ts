@@ -1,4 +1,3 @@
-import { shardOf } from '@herald/adapters-memory';
 import type {
   BroadcastShard,
   ConnectionRecord,
@@ -8,23 +7,24 @@ import type {
 } from '@herald/domain';
 import type { WsConnectionGateway } from '../ws-connection-gateway.js';
 
-const DEFAULT_PAGE = 500;
-const NO_CHANNELS: readonly string[] = Object.freeze([]);
-
 /**
- * The shared connection store, seen by one node delivering its part of a
- * request handed to every node: listings keep only the connections whose
- * sockets this node holds, so each connection is posted by its owner alone,
- * and a post's `gone` comes from the socket's holder. Writes go to the store.
+ * The connection store, seen by a node delivering to its own sockets.
  *
- * A broadcast lists the sockets held here, not the table: each node reads its
- * own memory, and no node scans the shared table. Those records carry what
- * the socket knows (id, user, times); channels are not needed to broadcast.
+ * A broadcast lists the sockets held here, not the store: each node reads its
+ * own memory, and no node scans a shared table. Those records are the
+ * sockets' own (see LiveConnection): id, user, protocol and times, and no
+ * channels, which a broadcast does not need.
+ *
+ * When the store is shared with other nodes (`shared`), the listings by user
+ * and by channel keep only the connections whose sockets this node holds, so
+ * each connection is posted by its owner alone, and a post's `gone` comes
+ * from the socket's holder. Writes always go to the store.
  */
 class LocalConnectionView implements ConnectionStore {
   constructor(
     private readonly store: ConnectionStore,
     private readonly sockets: WsConnectionGateway,
+    private readonly options: { readonly shared: boolean },
   ) {}
 
   put(record: ConnectionRecord): Promise<void> {
@@ -52,43 +52,20 @@ class LocalConnectionView implements ConnectionStore {
   }
 
   async listByUser(userId: string): Promise<readonly ConnectionRecord[]> {
-    return (await this.store.listByUser(userId)).filter((record) => this.holds(record));
+    const records = await this.store.listByUser(userId);
+    return this.options.shared ? records.filter((record) => this.holds(record)) : records;
   }
 
   async listByChannel(channel: string, options?: ListOptions): Promise<Page<ConnectionRecord>> {
     const page = await this.store.listByChannel(channel, options);
+    if (!this.options.shared) return page;
     const items = page.items.filter((record) => this.holds(record));
     return page.cursor === undefined ? { items } : { items, cursor: page.cursor };
   }
 
-  /** The sockets held here, in connection id order; the cursor is the last id of the page before. */
-  async scan(shard: BroadcastShard, options: ListOptions = {}): Promise<Page<ConnectionRecord>> {
-    const limit = options.limit ?? DEFAULT_PAGE;
-    const after = options.cursor;
-    const ids: string[] = [];
-    for (const connection of this.sockets.connections()) {
-      const id = connection.connectionId;
-      if (after !== undefined && id <= after) continue;
-      if (shard.totalSegments > 1 && shardOf(id, shard.totalSegments) !== shard.segment) continue;
-      ids.push(id);
-    }
-    ids.sort();
-    const items: ConnectionRecord[] = [];
-    for (const id of ids.slice(0, limit)) {
-      const connection = this.sockets.find(id);
-      if (connection === undefined) continue;
-      items.push({
-        connectionId: id,
-        userId: connection.userId,
-        channels: NO_CHANNELS,
-        allowedChannels: NO_CHANNELS,
-        connectedAt: connection.connectedAt,
-        lastSeenAt: connection.lastActiveAt,
-        expiresAt: Number.MAX_SAFE_INTEGER,
-      });
-    }
-    const last = items.at(-1)?.connectionId;
-    return ids.length > limit && last !== undefined ? { items, cursor: last } : { items };
+  /** The sockets held here, in the order they connected (see WsConnectionGateway.scan). */
+  async scan(shard: BroadcastShard, options?: ListOptions): Promise<Page<ConnectionRecord>> {
+    return this.sockets.scan(shard, options);
   }
 
   private holds(record: ConnectionRecord): boolean {
