@@ -28,7 +28,7 @@ import {
   bearerOf,
   createUpgrader,
   keyMatches,
-  type LiveConnection,
+  LiveConnection,
   MANAGEMENT_ROUTE,
   readBody,
   rejectUpgrade,
@@ -280,19 +280,16 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
   };
 
   const accept = (socket: WebSocket, connectionId: string, request: IncomingMessage) => {
-    const now = Date.now();
-    const live: LiveConnection = {
+    const live = new LiveConnection({
       connectionId,
       userId: '',
       socket,
-      connectedAt: now,
-      lastActiveAt: now,
-      lastTouchedAt: now,
-      rateBusyUntil: 0,
-      queue: Promise.resolve(),
+      connectedAt: Date.now(),
+      protocol: undefined,
       sourceIp: request.socket.remoteAddress,
       userAgent: request.headers['user-agent'],
-    };
+      authorizedUntil: undefined,
+    });
     gateway.add(live);
     (socket as WebSocket & { [LIVE]: LiveConnection })[LIVE] = live;
     socket.on('message', (data: RawData) => {

@@ -7,6 +7,10 @@ export { bearerOf, isLoopback, keyMatches, readBody, sendJson } from './http-io.
 export type { ManagementApiOptions } from './management-api.js';
 export { MANAGEMENT_ROUTE, serveManagementApi } from './management-api.js';
 export { presentedTokenOf } from './token-carriers.js';
-export type { LiveConnection } from './ws-connection-gateway.js';
-export { MAX_BUFFERED_BYTES, WsConnectionGateway } from './ws-connection-gateway.js';
+export type { LiveConnectionInit } from './ws-connection-gateway.js';
+export {
+  LiveConnection,
+  MAX_BUFFERED_BYTES,
+  WsConnectionGateway,
+} from './ws-connection-gateway.js';
 export { createUpgrader, rejectUpgrade } from './ws-upgrade.js';

@@ -26,8 +26,8 @@ interface LiveConnectionInit {
   readonly userAgent: string | undefined;
   /** Until when (ms) the token is valid: its `exp`. */
   readonly authorizedUntil: number | undefined;
-  /** Sends one frame ahead of a reply (a resume's replay); see ClientConnection.deliver. */
-  readonly deliver: (this: LiveConnection, frame: Uint8Array) => Promise<unknown>;
+  /** Sends one frame ahead of a reply (a resume's replay); see ClientConnection.deliver. Absent where no replies are framed here. */
+  readonly deliver?: (this: LiveConnection, frame: Uint8Array) => Promise<unknown>;
 }
 
 /**
@@ -69,7 +69,7 @@ class LiveConnection implements ConnectionRecord {
    */
   authorizedUntil?: number;
   /** Sends one frame ahead of a reply (a resume's replay), called as a method; see ClientConnection.deliver. */
-  readonly deliver: (this: LiveConnection, frame: Uint8Array) => Promise<unknown>;
+  readonly deliver?: (this: LiveConnection, frame: Uint8Array) => Promise<unknown>;
   /** Its place in the order the gateway lists connections in; set by WsConnectionGateway.add. */
   order = 0;
 
@@ -84,7 +84,7 @@ class LiveConnection implements ConnectionRecord {
     this.lastActiveAt = init.connectedAt;
     this.lastTouchedAt = init.connectedAt;
     if (init.authorizedUntil !== undefined) this.authorizedUntil = init.authorizedUntil;
-    this.deliver = init.deliver;
+    if (init.deliver !== undefined) this.deliver = init.deliver;
   }
 
   get channels(): readonly string[] {
