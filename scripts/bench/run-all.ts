@@ -50,7 +50,7 @@ const BENCHMARKS: readonly Benchmark[] = [
     name: 'Lambda cold start',
     pkg: '@herald/lambda-entrypoints',
     script: 'bench',
-    args: quick ? ['--rounds', '5'] : ['--rounds', '11'],
+    args: quick ? ['--rounds', '5'] : ['--rounds', '21'],
   },
   {
     name: 'embedded broadcast and memory',
@@ -58,7 +58,7 @@ const BENCHMARKS: readonly Benchmark[] = [
     script: 'bench',
     args: quick
       ? ['--sizes', '5000', '--rounds', '3', '--per-round', '3']
-      : ['--sizes', '5000,10000,20000', '--rounds', '5', '--per-round', '4'],
+      : ['--sizes', '5000,10000,20000', '--rounds', '7', '--per-round', '4'],
   },
 ];
 
