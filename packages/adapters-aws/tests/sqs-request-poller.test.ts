@@ -1,4 +1,4 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { waitFor } from '@herald/domain/testing';
 import { describe, expect, it } from 'vitest';
 import { unwrapSns } from '../src/sns/index.js';
@@ -52,6 +52,50 @@ describe('SqsRequestPoller (fauxqs)', () => {
     expect(rejected.map(([, count]) => count)).toEqual([1, 2]);
     expect(rejected[0]?.[0]).toMatchObject({ code: 'bad_request', field: 'users' });
   });
+
+  it('keeps a message out of sight while it is handled past its visibility timeout, so a second consumer does not take it too', async () => {
+    const sqs = sqsClient();
+    const { url: queueUrl } = await createQueue(sqs, { attributes: { VisibilityTimeout: '2' } });
+    const handled: string[] = [];
+    const extendErrors: unknown[] = [];
+    // Two consumers of one queue, as two nodes are; a store that takes 2.5
+    // visibility timeouts (5 s) for one of the two messages.
+    const pollers = [0, 1].map(
+      () =>
+        new SqsRequestPoller(sqs, {
+          queueUrl,
+          waitTimeSeconds: 1,
+          batchSize: 2,
+          onExtendError: (error) => extendErrors.push(error),
+        }),
+    );
+    for (const poller of pollers) {
+      poller.start(async (body) => {
+        handled.push(body);
+        if (body.includes('slow')) await new Promise((resolve) => setTimeout(resolve, 5000));
+      });
+    }
+
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"data":"slow"}' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"data":"quick"}' }));
+    await waitFor(() => (handled.length >= 2 ? true : undefined), { timeoutMs: 10_000 });
+    // Long enough for a message left visible to be taken by the other consumer, twice over.
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    await Promise.all(pollers.map((poller) => poller.stop()));
+
+    expect(handled.sort()).toEqual(['{"data":"quick"}', '{"data":"slow"}']);
+    expect(extendErrors).toEqual([]);
+    const { Attributes: left = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    expect(left).toEqual({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
+  }, 30_000);
 
   it('leaves a message whose handler fails on the queue', async () => {
     const sqs = sqsClient();

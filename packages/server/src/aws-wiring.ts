@@ -70,6 +70,7 @@ const awsAdapters = (
   hooks: {
     readonly onRejected?: (messageId: string, receiveCount: number, error: unknown) => void;
     readonly onReceiveError?: (error: unknown) => void;
+    readonly onExtendError?: (error: unknown) => void;
     /** Told about every DynamoDB call: the server's backlog bound and outage log. */
     readonly storeObserver?: StoreCallObserver;
   } = {},
@@ -128,6 +129,7 @@ const awsAdapters = (
       queueUrl: inputQueueUrl,
       ...(hooks.onRejected === undefined ? {} : { onRejected: hooks.onRejected }),
       ...(hooks.onReceiveError === undefined ? {} : { onReceiveError: hooks.onReceiveError }),
+      ...(hooks.onExtendError === undefined ? {} : { onExtendError: hooks.onExtendError }),
     });
   }
   return adapters;

@@ -133,6 +133,11 @@ const main = async (): Promise<void> => {
         logger.warn('could not receive from the input queue; retrying', {
           reason: error instanceof Error ? error.message : String(error),
         }),
+      onExtendError: (error) =>
+        logger.warn(
+          'could not keep requests being delivered out of sight on the input queue; another node may take them too',
+          { reason: error instanceof Error ? error.message : String(error) },
+        ),
       storeObserver: storeBacklog,
     });
   } catch (error) {

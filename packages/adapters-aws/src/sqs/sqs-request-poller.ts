@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   type Message,
@@ -38,6 +39,11 @@ interface SqsRequestPollerOptions {
   readonly onRejected?: (messageId: string, receiveCount: number, error: unknown) => void;
   /** Told when receiving fails; the poller backs off and tries again. */
   readonly onReceiveError?: (error: unknown) => void;
+  /**
+   * Told when the messages still being handled could not be kept out of
+   * sight longer: they may then be received again (and delivered twice).
+   */
+  readonly onExtendError?: (error: unknown) => void;
 }
 
 /** A notification request as the poller received it: the request as sent, and parsed. */
@@ -156,6 +162,20 @@ class SqsRequestPoller {
   private async handle(messages: readonly Message[], handler: RequestHandler): Promise<void> {
     const handled: Message[] = [];
     const deadline = this.deadline();
+    // Posting stops at the deadline, but the store calls before and after it
+    // may be slow: every third of the visibility timeout (so a late timer on a
+    // busy process still comes before it lapses), what is still being handled,
+    // or handled and not yet deleted, is kept out of sight for another one, so
+    // it is not received (and delivered) again while this process holds it.
+    // A rejected message is let go, to be received again.
+    const inHand = new Set(messages);
+    const keeping = setInterval(
+      () => {
+        if (inHand.size > 0) this.keepOutOfSight([...inHand]);
+      },
+      (this.visibleSeconds * 1000) / 3,
+    );
+    keeping.unref();
     await Promise.all(
       messages.map(async (message) => {
         try {
@@ -176,16 +196,55 @@ class SqsRequestPoller {
         } catch (error) {
           const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? 1);
           this.options.onRejected?.(message.MessageId ?? '', receiveCount, error);
+          inHand.delete(message);
         }
       }),
     );
-    if (handled.length === 0) return;
-    await this.client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: this.options.queueUrl,
-        Entries: handled.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
-      }),
-    );
+    try {
+      if (handled.length === 0) return;
+      const { Failed: notDeleted = [] } = await this.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: handled.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+      // Handled, but it stays on the queue and will be received again: said, not hidden.
+      for (const failure of notDeleted) {
+        const message = handled[Number(failure.Id)];
+        const receiveCount = Number(message?.Attributes?.ApproximateReceiveCount ?? 1);
+        this.options.onRejected?.(
+          message?.MessageId ?? '',
+          receiveCount,
+          new Error(`handled but not deleted (${failure.Code}): it will be received again`),
+        );
+      }
+    } finally {
+      clearInterval(keeping);
+    }
+  }
+
+  /** Hides these messages for another visibility timeout from now. */
+  private keepOutOfSight(messages: readonly Message[]): void {
+    this.client
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: this.options.queueUrl,
+          Entries: messages.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle,
+            VisibilityTimeout: this.visibleSeconds,
+          })),
+        }),
+      )
+      .then((result) => {
+        const failed = result.Failed ?? [];
+        if (failed.length > 0) {
+          this.options.onExtendError?.(
+            new Error(`visibility not extended: ${failed.map((f) => f.Code).join(', ')}`),
+          );
+        }
+      })
+      .catch((error: unknown) => this.options.onExtendError?.(error));
   }
 }
 
