@@ -58,7 +58,7 @@ const BENCHMARKS: readonly Benchmark[] = [
     script: 'bench',
     args: quick
       ? ['--sizes', '5000', '--rounds', '3', '--per-round', '3']
-      : ['--sizes', '5000,10000,20000', '--rounds', '7', '--per-round', '4'],
+      : ['--sizes', '5000,10000,20000', '--rounds', '4', '--per-round', '4', '--pairs', '2'],
   },
 ];
 

@@ -1,6 +1,6 @@
 // Broadcast benchmark for the embedded server (issue: "Performance at the limit").
 //
-//   pnpm --filter @herald/server bench [-- --sizes 5000,10000,20000 --rounds 5 --per-round 4]
+//   pnpm --filter @herald/server bench [-- --sizes 5000,10000,20000 --rounds 5 --per-round 4 --pairs 2]
 //
 // (after `pnpm run build`). Loopback only. Each server runs alone in its own
 // process, and each server's clients in another (four processes per size),
@@ -14,7 +14,9 @@
 // (user + system) is counted from the broadcast until its clients have all
 // received it. Rounds alternate which server goes first; each round gives the
 // ratio of Herald's median CPU per broadcast to the raw loop's, and the table
-// shows the median and range over the rounds. Memory per idle connection is
+// shows the median and range over the rounds. Which core a process lands on
+// moves its CPU time, so each size starts `--pairs` fresh pairs of servers
+// (with their clients), each running the rounds, and the range covers them all. Memory per idle connection is
 // each server's heap + external bytes after GC, before and after its clients
 // connect.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -29,12 +31,14 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '5000,10000,20000' },
     rounds: { type: 'string', default: '5' },
     'per-round': { type: 'string', default: '4' },
+    pairs: { type: 'string', default: '1' },
     results: { type: 'string' },
   },
 });
 const SIZES = (values.sizes as string).split(',').map(Number);
 const ROUNDS = Number(values.rounds);
 const PER_ROUND = Number(values['per-round']);
+const PAIRS = Number(values.pairs);
 const SECRET = 'benchmark-secret-of-at-least-32-bytes';
 const CPU_GOAL = 1.15;
 const MEMORY_GOAL = 1.5;
@@ -149,6 +153,8 @@ interface SizeResult {
   readonly heraldCpuMs?: number;
   readonly cpuRatios?: readonly number[];
   readonly memoryRatio?: number;
+  /** One per pair of server processes. */
+  readonly memoryRatios?: readonly number[];
   readonly rawBytes?: number;
   readonly heraldBytes?: number;
 }
@@ -161,44 +167,52 @@ for (const size of SIZES) {
     results.push({ size, skipped });
     continue;
   }
-  progress(`${size} clients: raw ws server`);
-  const raw = await startSide('raw', size);
-  progress(`${size} clients: Herald embedded server`);
-  const herald = await startSide('herald', size);
-  // Warm-up broadcasts, uncounted.
-  for (let i = 0; i < 3; i++) {
-    await broadcastOnce(raw, size);
-    await broadcastOnce(herald, size);
-  }
   const rawAll: number[] = [];
   const heraldAll: number[] = [];
   const cpuRatios: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const each = { raw: [] as number[], herald: [] as number[] };
-    const order = round % 2 === 0 ? [raw, herald] : [herald, raw];
-    for (let i = 0; i < PER_ROUND; i++) {
-      for (const side of order) each[side.name].push(await broadcastOnce(side, size));
+  const rawBytes: number[] = [];
+  const heraldBytes: number[] = [];
+  for (let pair = 0; pair < PAIRS; pair++) {
+    const of = PAIRS > 1 ? `, pair ${pair + 1} of ${PAIRS}` : '';
+    progress(`${size} clients: raw ws server${of}`);
+    const raw = await startSide('raw', size);
+    progress(`${size} clients: Herald embedded server${of}`);
+    const herald = await startSide('herald', size);
+    // Warm-up broadcasts, uncounted.
+    for (let i = 0; i < 3; i++) {
+      await broadcastOnce(raw, size);
+      await broadcastOnce(herald, size);
     }
-    rawAll.push(...each.raw);
-    heraldAll.push(...each.herald);
-    cpuRatios.push(median(each.herald) / median(each.raw));
-    progress(`${size} clients: round ${round + 1} of ${ROUNDS}`);
+    for (let round = 0; round < ROUNDS; round++) {
+      const each = { raw: [] as number[], herald: [] as number[] };
+      const order = round % 2 === 0 ? [raw, herald] : [herald, raw];
+      for (let i = 0; i < PER_ROUND; i++) {
+        for (const side of order) each[side.name].push(await broadcastOnce(side, size));
+      }
+      rawAll.push(...each.raw);
+      heraldAll.push(...each.herald);
+      cpuRatios.push(median(each.herald) / median(each.raw));
+      progress(`${size} clients: round ${round + 1} of ${ROUNDS}${of}`);
+    }
+    await stopSide(raw);
+    await stopSide(herald);
+    rawBytes.push(raw.bytesPerConnection);
+    heraldBytes.push(herald.bytesPerConnection);
   }
-  await stopSide(raw);
-  await stopSide(herald);
   results.push({
     size,
     rawCpuMs: median(rawAll),
     heraldCpuMs: median(heraldAll),
     cpuRatios,
-    rawBytes: raw.bytesPerConnection,
-    heraldBytes: herald.bytesPerConnection,
-    memoryRatio: herald.bytesPerConnection / raw.bytesPerConnection,
+    rawBytes: median(rawBytes),
+    heraldBytes: median(heraldBytes),
+    memoryRatio: median(heraldBytes) / median(rawBytes),
+    memoryRatios: heraldBytes.map((bytes, pair) => bytes / (rawBytes[pair] as number)),
   });
 }
 
 console.log(
-  `\nEmbedded broadcast of 1 KB, server CPU per broadcast, ${ROUNDS} interleaved rounds of ${PER_ROUND} broadcasts per server (Node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
+  `\nEmbedded broadcast of 1 KB, server CPU per broadcast, ${ROUNDS} interleaved rounds of ${PER_ROUND} broadcasts per server, ${PAIRS} pair${PAIRS > 1 ? 's' : ''} of server processes per size (Node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')})\n`,
 );
@@ -230,7 +244,7 @@ writeBenchResult(
     {
       measure: `memory per idle connection, ${r.size} clients`,
       baseline: 'raw ws',
-      ratios: r.memoryRatio === undefined ? [] : [r.memoryRatio],
+      ratios: r.memoryRatios ?? [],
       goal: `<= ${MEMORY_GOAL}`,
       met: r.memoryRatio !== undefined && r.memoryRatio <= MEMORY_GOAL,
       ...(r.skipped === undefined ? {} : { skipped: r.skipped }),
