@@ -49,7 +49,6 @@ import {
   clusterOwner,
   createClusterNode,
 } from './cluster/cluster-node.js';
-import { LocalConnectionView } from './cluster/local-connection-view.js';
 import {
   ConnectionCaps,
   DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
@@ -57,6 +56,7 @@ import {
   defaultMaxConnections,
 } from './connection-caps.js';
 import { createHttpApi } from './http-api.js';
+import { LocalConnectionView } from './local-connection-view.js';
 import { createPrometheusMetrics } from './metrics.js';
 import { CompositeEventPublisher } from './outputs/composite-event-publisher.js';
 import type { SigV4AccessKey } from './sigv4-verifier.js';

@@ -140,8 +140,8 @@ describe('WsConnectionGateway listing', () => {
             if (change === undefined) continue;
             for (let i = 0; i < change.opens; i++) held.push(open(gateway));
             for (const pick of change.closes) {
-              const open = held.filter((made) => made.socket.readyState === OPEN);
-              const victim = open[pick % Math.max(1, open.length)];
+              const stillOpen = held.filter((made) => made.socket.readyState === OPEN);
+              const victim = stillOpen[pick % Math.max(1, stillOpen.length)];
               if (victim === undefined) break;
               close(gateway, victim);
               closed.add(victim.live.connectionId);

@@ -17,11 +17,11 @@ import {
   type NotificationFanoutOptions,
   RoutingConnectionGateway,
 } from '@herald/domain';
+import { LocalConnectionView } from '../local-connection-view.js';
 import type { ManagementCredentials } from '../management-api.js';
 import type { SigV4AccessKey } from '../sigv4-verifier.js';
 import type { WsConnectionGateway } from '../ws-connection-gateway.js';
 import { ClusterFanout } from './cluster-fanout.js';
-import { LocalConnectionView } from './local-connection-view.js';
 import { HANDOFF_ROUTE, PeerHandoff, serveHandoff } from './peer-handoff.js';
 
 /** How an embedded node joins the others sharing its tables. */

@@ -5,7 +5,7 @@ import type {
   ListOptions,
   Page,
 } from '@herald/domain';
-import type { WsConnectionGateway } from '../ws-connection-gateway.js';
+import type { WsConnectionGateway } from './ws-connection-gateway.js';
 
 /**
  * The connection store, seen by a node delivering to its own sockets.
