@@ -1,5 +1,6 @@
 import { ConfigurationError } from '@herald/domain';
 import {
+  type LambdaHandlerName,
   type LambdaSettingName,
   type LambdaSettings,
   loadLambdaSettings,
@@ -13,9 +14,15 @@ import {
  */
 type LambdaConfig = LambdaSettings;
 
-/** Validates the environment once, at init. A bad value fails with the variable's name and what was expected. */
-const loadConfig = (env: Readonly<Record<string, string | undefined>>): LambdaConfig =>
-  loadLambdaSettings(env);
+/**
+ * Validates the environment once, at init: given a handler, the settings it
+ * reads; otherwise every Lambda setting. A bad value fails with the
+ * variable's name and what was expected.
+ */
+const loadConfig = (
+  env: Readonly<Record<string, string | undefined>>,
+  handler?: LambdaHandlerName,
+): LambdaConfig => loadLambdaSettings(env, handler);
 
 /** The value of a setting this handler cannot work without. */
 const requireSetting = <K extends LambdaSettingName>(

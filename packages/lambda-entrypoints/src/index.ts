@@ -1,7 +1,7 @@
 // The handlers' factories and the composition root, for tests and for other
 // composition (the local API Gateway emulation). Lambda runs src/entries/*.
 export { bindAwsAdapters } from './composition/aws-adapters.js';
-export { bindDynamoDbStores } from './composition/bind-dynamodb.js';
+export { bindDynamoDbHistory, bindDynamoDbStores } from './composition/bind-dynamodb.js';
 export { bindGateways } from './composition/bind-gateways.js';
 export { bindKeySource } from './composition/bind-keys.js';
 export { bindOutputs } from './composition/bind-outputs.js';

@@ -90,20 +90,30 @@ describe('Lambda bundles', () => {
       'presence-query',
     ]);
 
-    for (const name of names) {
-      const probe = `const m = await import(${JSON.stringify(join(BUNDLES, name, 'index.mjs'))});
-        console.log(JSON.stringify({ handler: typeof m.handler, network: globalThis.__networkAttempts }));`;
-      const { stdout } = await run(
-        process.execPath,
-        ['--import', PRELOAD, '--input-type=module', '-e', probe],
-        { env: ENV },
-      );
+    // Each validates only the settings its handler reads, and fails at init
+    // on reading another; so each is also composed with every optional store.
+    const optional = {
+      ...ENV,
+      HERALD_HISTORY_TABLE: 'herald-history',
+      HERALD_OUTPUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/herald-out',
+    };
+    for (const [variant, env] of Object.entries({ deployed: ENV, 'every store': optional })) {
+      for (const name of names) {
+        const probe = `const m = await import(${JSON.stringify(join(BUNDLES, name, 'index.mjs'))});
+          console.log(JSON.stringify({ handler: typeof m.handler, network: globalThis.__networkAttempts }));`;
+        const { stdout } = await run(
+          process.execPath,
+          ['--import', PRELOAD, '--input-type=module', '-e', probe],
+          { env },
+        );
 
-      expect({ name, ...JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') }).toEqual({
-        name,
-        handler: 'function',
-        network: [],
-      });
+        expect({ variant, name, ...JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') }).toEqual({
+          variant,
+          name,
+          handler: 'function',
+          network: [],
+        });
+      }
     }
   });
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from '@herald/domain';
 import {
+  type LambdaHandlerName,
   type LambdaSettings,
   lambdaSettingNames,
   namesReadBy,
@@ -100,7 +101,7 @@ const validate = (
   for (const name of names) {
     const setting: Setting = SETTINGS[name];
     const raw = flags[name] ?? env[setting.env];
-    const parsed = setting.schema.safeParse(raw === '' ? undefined : raw);
+    const parsed = setting.schema().safeParse(raw === '' ? undefined : raw);
     if (!parsed.success) {
       const problem = parsed.error.issues.map((issue) => issue.message).join('; ');
       throw new ConfigurationError(
@@ -127,9 +128,33 @@ const loadSettings = <R extends Reader>(
 ): Settings<R> =>
   validate(namesReadBy(reader), source.env, source.flags ?? {}, true) as Settings<R>;
 
-/** Every setting a Lambda handler may read, validated once per container at init. */
-const loadLambdaSettings = (env: Environment): LambdaSettings =>
-  validate(lambdaSettingNames(), env, {}, false) as LambdaSettings;
+/**
+ * The settings of a Lambda container, validated once, at init. Given the
+ * handler, only the settings it reads (their `readBy` names it): a cold start
+ * builds and checks those schemas and no others. Reading any other Lambda
+ * setting from the result is a mistake in the settings table, and throws a
+ * ConfigurationError naming the variable and the handler, where a silent
+ * `undefined` would drop the setting's default. Without a handler, every
+ * setting any Lambda reads (the local API Gateway runs all the handlers).
+ */
+const loadLambdaSettings = (env: Environment, handler?: LambdaHandlerName): LambdaSettings => {
+  if (handler === undefined)
+    return validate(lambdaSettingNames(), env, {}, false) as LambdaSettings;
+  const values = validate(namesReadBy(handler), env, {}, false);
+  for (const name of lambdaSettingNames()) {
+    if (Object.hasOwn(values, name)) continue;
+    Object.defineProperty(values, name, {
+      enumerable: false,
+      get() {
+        throw new ConfigurationError(
+          SETTINGS[name].env,
+          `is not read by the ${handler} handler; add it to the setting's readBy`,
+        );
+      },
+    });
+  }
+  return values as LambdaSettings;
+};
 
 export type { CommandLine, Environment };
 export { loadLambdaSettings, loadSettings, parseCommandLine };

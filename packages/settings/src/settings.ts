@@ -33,7 +33,13 @@ interface Setting {
   readonly help: string;
   /** The default as people should read it; absent when there is none. */
   readonly shownDefault?: string;
-  readonly schema: z.ZodMiniType;
+  /**
+   * Builds the setting's schema. A function, so that a process builds only the
+   * schemas of the settings it reads: a Lambda handler validates a few of the
+   * table's settings at init, and building every schema would cost each cold
+   * start several milliseconds (`pnpm --filter @herald/lambda-entrypoints bench`).
+   */
+  readonly schema: () => z.ZodMiniType;
   /** Never echoed, not even a malformed value. */
   readonly secret?: true;
   /** A flag that takes no value (`--lambda`); its variable takes `1`/`true`/`0`/`false`. */
@@ -52,32 +58,34 @@ const LAMBDA_HANDLERS = [
   'presence-query',
 ] as const satisfies readonly LambdaHandlerName[];
 
-const port = z.coerce.number().check(z.int(), z.minimum(0), z.maximum(65_535));
-const positiveInt = z.coerce.number().check(z.int(), z.positive());
-const list = z.pipe(
-  z.string(),
-  z.transform((value: string) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0),
-  ),
-);
-const tableName = z
-  .string()
-  .check(z.regex(/^[\w.-]{3,255}$/, 'a DynamoDB table name (3 to 255 letters, digits, _ . -)'));
-const httpUrl = z.url({ protocol: /^https?$/ });
+const port = () => z.coerce.number().check(z.int(), z.minimum(0), z.maximum(65_535));
+const positiveInt = () => z.coerce.number().check(z.int(), z.positive());
+const list = () =>
+  z.pipe(
+    z.string(),
+    z.transform((value: string) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    ),
+  );
+const tableName = () =>
+  z
+    .string()
+    .check(z.regex(/^[\w.-]{3,255}$/, 'a DynamoDB table name (3 to 255 letters, digits, _ . -)'));
+const httpUrl = () => z.url({ protocol: /^https?$/ });
 /** Where client-token keys are fetched from: HTTPS, or plain HTTP on a loopback host (a local identity provider). */
-const keysUrl = z.string().check(
-  z.refine((value) => {
-    if (!URL.canParse(value)) return false;
-    const url = new URL(value);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
-  }, 'must be an HTTPS URL (plain HTTP only on a loopback host, for a local identity provider)'),
-);
-const snsTopicArn = z
-  .string()
-  .check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+$/, 'an SNS topic ARN'));
+const keysUrl = () =>
+  z.string().check(
+    z.refine((value) => {
+      if (!URL.canParse(value)) return false;
+      const url = new URL(value);
+      return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname));
+    }, 'must be an HTTPS URL (plain HTTP only on a loopback host, for a local identity provider)'),
+  );
+const snsTopicArn = () =>
+  z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w.-]+$/, 'an SNS topic ARN'));
 
 // Reader groups, named so the table below reads as who uses what.
 const CLI = ['server', 'local-aws'] as const;
@@ -119,7 +127,7 @@ const SETTINGS = {
     flag: 'host',
     help: 'address to listen on',
     shownDefault: '127.0.0.1',
-    schema: z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
+    schema: () => z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
     readBy: CLI,
   },
   port: {
@@ -127,7 +135,7 @@ const SETTINGS = {
     flag: 'port',
     help: 'port to listen on; 0 picks a free one',
     shownDefault: '8080',
-    schema: z._default(port, 8080),
+    schema: () => z._default(port(), 8080),
     readBy: CLI,
   },
   stage: {
@@ -135,17 +143,18 @@ const SETTINGS = {
     flag: 'stage',
     help: 'stage name: clients may connect to / or /STAGE, as on API Gateway',
     shownDefault: 'local',
-    schema: z._default(
-      z.string().check(z.regex(/^[\w-]{1,128}$/, 'letters, digits, _ and - only')),
-      'local',
-    ),
+    schema: () =>
+      z._default(
+        z.string().check(z.regex(/^[\w-]{1,128}$/, 'letters, digits, _ and - only')),
+        'local',
+      ),
     readBy: CLI,
   },
   jwtSecret: {
     env: 'HERALD_JWT_SECRET',
     flag: 'jwt-secret',
     help: 'HMAC secret for client tokens, at least 32 bytes; with no key at all, the CLIs generate one for development',
-    schema: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+    schema: () => z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
     secret: true,
     readBy: TOKEN_READERS,
   },
@@ -153,37 +162,38 @@ const SETTINGS = {
     env: 'HERALD_JWT_SECRET_ARN',
     flag: 'jwt-secret-arn',
     help: 'Secrets Manager secret (ARN or name) holding the HMAC secret, read at first use',
-    schema: z.optional(z.string().check(z.minLength(1))),
+    schema: () => z.optional(z.string().check(z.minLength(1))),
     readBy: ['local-aws', 'authorizer', 'actions'],
   },
   jwtSecretParameter: {
     env: 'HERALD_JWT_SECRET_PARAMETER',
     flag: 'jwt-secret-parameter',
     help: 'SSM SecureString parameter holding the HMAC secret, read at first use',
-    schema: z.optional(z.string().check(z.minLength(1))),
+    schema: () => z.optional(z.string().check(z.minLength(1))),
     readBy: ['local-aws', 'authorizer', 'actions'],
   },
   jwtPublicKey: {
     env: 'HERALD_JWT_PUBLIC_KEY',
     flag: 'jwt-public-key',
     help: 'PEM public key or certificate that verifies client tokens, instead of a secret',
-    schema: z.optional(
-      z.string().check(z.includes('-----BEGIN', 'must be a PEM public key or certificate')),
-    ),
+    schema: () =>
+      z.optional(
+        z.string().check(z.includes('-----BEGIN', 'must be a PEM public key or certificate')),
+      ),
     readBy: ['server'],
   },
   jwksUrl: {
     env: 'HERALD_JWKS_URL',
     flag: 'jwks-url',
     help: 'HTTPS URL of the JWKS that verifies client tokens, cached per Cache-Control (plain HTTP on loopback only)',
-    schema: z.optional(keysUrl),
+    schema: () => z.optional(keysUrl()),
     readBy: TOKEN_READERS,
   },
   x509Url: {
     env: 'HERALD_X509_URL',
     flag: 'x509-url',
     help: 'HTTPS URL of an x509 certificate map {kid: PEM}, as Firebase/Google securetoken publish (plain HTTP on loopback only)',
-    schema: z.optional(keysUrl),
+    schema: () => z.optional(keysUrl()),
     readBy: TOKEN_READERS,
   },
   jwtAlgorithms: {
@@ -191,21 +201,21 @@ const SETTINGS = {
     flag: 'jwt-algorithms',
     help: 'comma-separated allowed algorithms',
     shownDefault: 'HS256 with a secret, RS256 with a public key',
-    schema: z.optional(list),
+    schema: () => z.optional(list()),
     readBy: TOKEN_READERS,
   },
   jwtIssuer: {
     env: 'HERALD_JWT_ISSUER',
     flag: 'jwt-issuer',
     help: 'required "iss" of client tokens',
-    schema: z.optional(z.string().check(z.minLength(1))),
+    schema: () => z.optional(z.string().check(z.minLength(1))),
     readBy: TOKEN_READERS,
   },
   jwtAudience: {
     env: 'HERALD_JWT_AUDIENCE',
     flag: 'jwt-audience',
     help: 'comma-separated accepted "aud" values of client tokens',
-    schema: z.optional(list),
+    schema: () => z.optional(list()),
     readBy: TOKEN_READERS,
   },
   jwtRequiredClaims: {
@@ -213,15 +223,16 @@ const SETTINGS = {
     flag: 'jwt-required-claims',
     help: 'comma-separated claims a client token must carry, besides the user id claim; "none" for none',
     shownDefault: 'exp',
-    schema: z._default(
-      z.pipe(
-        list,
-        z.transform((claims: string[]) =>
-          claims.length === 1 && claims[0] === 'none' ? [] : claims,
+    schema: () =>
+      z._default(
+        z.pipe(
+          list(),
+          z.transform((claims: string[]) =>
+            claims.length === 1 && claims[0] === 'none' ? [] : claims,
+          ),
         ),
+        ['exp'],
       ),
-      ['exp'],
-    ),
     readBy: TOKEN_READERS,
   },
   jwtMaxLifetimeSeconds: {
@@ -229,7 +240,7 @@ const SETTINGS = {
     flag: 'jwt-max-lifetime-seconds',
     help: 'refuse client tokens valid for longer than this (exp - iat, or exp - now)',
     shownDefault: 'no limit',
-    schema: z.optional(positiveInt),
+    schema: () => z.optional(positiveInt()),
     readBy: TOKEN_READERS,
   },
   userIdClaim: {
@@ -237,7 +248,7 @@ const SETTINGS = {
     flag: 'user-id-claim',
     help: 'claim holding the user id',
     shownDefault: 'sub',
-    schema: z._default(z.string().check(z.minLength(1)), 'sub'),
+    schema: () => z._default(z.string().check(z.minLength(1)), 'sub'),
     readBy: TOKEN_READERS,
   },
   channelsClaim: {
@@ -245,7 +256,7 @@ const SETTINGS = {
     flag: 'channels-claim',
     help: 'claim holding the channels a client may subscribe to (* for all)',
     shownDefault: 'channels',
-    schema: z._default(z.string().check(z.minLength(1)), 'channels'),
+    schema: () => z._default(z.string().check(z.minLength(1)), 'channels'),
     readBy: TOKEN_READERS,
   },
   backendKey: {
@@ -253,7 +264,7 @@ const SETTINGS = {
     flag: 'backend-key',
     help: 'key backends send as "Authorization: Bearer KEY", at least 16 characters',
     shownDefault: 'generated, development only',
-    schema: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+    schema: () => z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
     secret: true,
     readBy: ['server'],
   },
@@ -261,14 +272,14 @@ const SETTINGS = {
     env: 'HERALD_WEBHOOK_URL',
     flag: 'webhook-url',
     help: 'URL that client messages and presence events are POSTed to',
-    schema: z.optional(httpUrl),
+    schema: () => z.optional(httpUrl()),
     readBy: ['server'],
   },
   webhookSecret: {
     env: 'HERALD_WEBHOOK_SECRET',
     flag: 'webhook-secret',
     help: 'secret that signs webhook bodies (X-Herald-Signature: sha256=HMAC)',
-    schema: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+    schema: () => z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
     secret: true,
     readBy: ['server'],
   },
@@ -276,14 +287,14 @@ const SETTINGS = {
     env: 'HERALD_CONNECTIONS_TABLE',
     flag: 'connections-table',
     help: 'DynamoDB connections table (with the presence table); without them the server keeps state in memory',
-    schema: z.optional(tableName),
+    schema: () => z.optional(tableName()),
     readBy: STATE_READERS,
   },
   presenceTable: {
     env: 'HERALD_PRESENCE_TABLE',
     flag: 'presence-table',
     help: 'DynamoDB presence table (with the connections table)',
-    schema: z.optional(tableName),
+    schema: () => z.optional(tableName()),
     readBy: STATE_READERS,
   },
   storeTimeoutMs: {
@@ -291,7 +302,7 @@ const SETTINGS = {
     flag: 'store-timeout-ms',
     help: 'deadline of one DynamoDB request; past it the request is aborted and retried',
     shownDefault: '2000',
-    schema: z._default(positiveInt, 2000),
+    schema: () => z._default(positiveInt(), 2000),
     readBy: STATE_READERS,
   },
   storeRetries: {
@@ -299,7 +310,7 @@ const SETTINGS = {
     flag: 'store-retries',
     help: 'retries of a DynamoDB request that timed out, was throttled or failed on the server; then the caller gets store_unavailable',
     shownDefault: '2',
-    schema: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10)), 2),
+    schema: () => z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10)), 2),
     readBy: STATE_READERS,
   },
   storeMaxBacklog: {
@@ -307,14 +318,14 @@ const SETTINGS = {
     flag: 'store-max-backlog',
     help: 'DynamoDB requests in flight at once; past it upgrades and backend requests are refused with 503 until half that is left',
     shownDefault: '500',
-    schema: z._default(positiveInt, 500),
+    schema: () => z._default(positiveInt(), 500),
     readBy: ['server'],
   },
   historyTable: {
     env: 'HERALD_HISTORY_TABLE',
     flag: 'history-table',
     help: "DynamoDB history table (streams' entries and idempotency claims); without it history is kept in memory (the server) or not at all (a Lambda)",
-    schema: z.optional(tableName),
+    schema: () => z.optional(tableName()),
     readBy: HISTORY_READERS,
   },
   historyUserEntries: {
@@ -322,7 +333,7 @@ const SETTINGS = {
     flag: 'history-user-entries',
     help: 'entries kept per user stream (user:{id}); a resume replays at most this many',
     shownDefault: '100',
-    schema: z._default(positiveInt, 100),
+    schema: () => z._default(positiveInt(), 100),
     readBy: HISTORY_READERS,
   },
   historyUserTtlSeconds: {
@@ -330,7 +341,7 @@ const SETTINGS = {
     flag: 'history-user-ttl-seconds',
     help: 'how long a user stream keeps an entry',
     shownDefault: '3600',
-    schema: z._default(positiveInt, 3600),
+    schema: () => z._default(positiveInt(), 3600),
     readBy: HISTORY_READERS,
   },
   historyChannelEntries: {
@@ -338,7 +349,7 @@ const SETTINGS = {
     flag: 'history-channel-entries',
     help: 'entries kept per channel stream (channel:{name})',
     shownDefault: '100',
-    schema: z._default(positiveInt, 100),
+    schema: () => z._default(positiveInt(), 100),
     readBy: HISTORY_READERS,
   },
   historyChannelTtlSeconds: {
@@ -346,7 +357,7 @@ const SETTINGS = {
     flag: 'history-channel-ttl-seconds',
     help: 'how long a channel stream keeps an entry',
     shownDefault: '3600',
-    schema: z._default(positiveInt, 3600),
+    schema: () => z._default(positiveInt(), 3600),
     readBy: HISTORY_READERS,
   },
   historyBroadcastEntries: {
@@ -354,7 +365,7 @@ const SETTINGS = {
     flag: 'history-broadcast-entries',
     help: 'entries kept in the broadcast stream',
     shownDefault: '20',
-    schema: z._default(positiveInt, 20),
+    schema: () => z._default(positiveInt(), 20),
     readBy: HISTORY_READERS,
   },
   historyBroadcastTtlSeconds: {
@@ -362,7 +373,7 @@ const SETTINGS = {
     flag: 'history-broadcast-ttl-seconds',
     help: 'how long the broadcast stream keeps an entry',
     shownDefault: '3600',
-    schema: z._default(positiveInt, 3600),
+    schema: () => z._default(positiveInt(), 3600),
     readBy: HISTORY_READERS,
   },
   idempotencyWindowSeconds: {
@@ -370,35 +381,36 @@ const SETTINGS = {
     flag: 'idempotency-window-seconds',
     help: 'a request sent again with the same id within this window is answered "duplicate" and delivers nothing',
     shownDefault: '600',
-    schema: z._default(positiveInt, 600),
-    readBy: ['server', 'local-aws', 'notifications', 'notifications-topic'],
+    schema: () => z._default(positiveInt(), 600),
+    // The action handler builds the same NotificationHistory, to replay it.
+    readBy: HISTORY_READERS,
   },
   outputTopicArn: {
     env: 'HERALD_OUTPUT_TOPIC_ARN',
     flag: 'output-topic-arn',
     help: 'SNS topic for client "publish" messages and presence events',
-    schema: z.optional(snsTopicArn),
+    schema: () => z.optional(snsTopicArn()),
     readBy: OUTPUT_READERS,
   },
   outputQueueUrl: {
     env: 'HERALD_OUTPUT_QUEUE_URL',
     flag: 'output-queue-url',
     help: 'SQS queue for client "send" messages (and presence, without a topic)',
-    schema: z.optional(httpUrl),
+    schema: () => z.optional(httpUrl()),
     readBy: OUTPUT_READERS,
   },
   inputQueueUrl: {
     env: 'HERALD_INPUT_QUEUE_URL',
     flag: 'input-queue-url',
     help: "SQS queue of notification requests to poll (failed ones stay for the queue's DLQ)",
-    schema: z.optional(httpUrl),
+    schema: () => z.optional(httpUrl()),
     readBy: ['server'],
   },
   notificationsQueueUrl: {
     env: 'HERALD_NOTIFICATIONS_QUEUE_URL',
     flag: 'notifications-queue-url',
     help: 'the notifications queue: the handlers take requests from it and re-enqueue broadcast shards to it',
-    schema: z.optional(httpUrl),
+    schema: () => z.optional(httpUrl()),
     readBy: FANOUT_READERS,
   },
   managementEndpoint: {
@@ -406,7 +418,7 @@ const SETTINGS = {
     flag: 'management-endpoint',
     help: "the WebSocket API's management endpoint, for handlers that post outside a WebSocket event",
     shownDefault: 'the one each event implies',
-    schema: z.optional(httpUrl),
+    schema: () => z.optional(httpUrl()),
     readBy: ['local-aws', 'actions', 'notifications', 'notifications-topic'],
   },
   broadcastShards: {
@@ -414,7 +426,7 @@ const SETTINGS = {
     flag: 'broadcast-shards',
     help: 'shards a broadcast is split into, one SQS message each',
     shownDefault: '8',
-    schema: z._default(positiveInt, 8),
+    schema: () => z._default(positiveInt(), 8),
     readBy: FANOUT_READERS,
   },
   fanoutConcurrency: {
@@ -422,7 +434,7 @@ const SETTINGS = {
     flag: 'fanout-concurrency',
     help: 'posts in flight at once per request',
     shownDefault: '64',
-    schema: z._default(positiveInt, 64),
+    schema: () => z._default(positiveInt(), 64),
     readBy: FANOUT_READERS,
   },
   idleTimeoutMs: {
@@ -430,7 +442,7 @@ const SETTINGS = {
     flag: 'idle-timeout-ms',
     help: 'a connection idle this long is closed (1001) and stops counting for presence',
     shownDefault: String(LIMITS.idleTimeoutMs),
-    schema: z._default(positiveInt, LIMITS.idleTimeoutMs),
+    schema: () => z._default(positiveInt(), LIMITS.idleTimeoutMs),
     readBy: LIFETIME_READERS,
   },
   maxConnectionAgeMs: {
@@ -438,7 +450,7 @@ const SETTINGS = {
     flag: 'max-connection-age-ms',
     help: 'a connection is closed at this age (1001)',
     shownDefault: String(LIMITS.maxConnectionAgeMs),
-    schema: z._default(positiveInt, LIMITS.maxConnectionAgeMs),
+    schema: () => z._default(positiveInt(), LIMITS.maxConnectionAgeMs),
     readBy: LIFETIME_READERS,
   },
   presenceOutboxLeaseMs: {
@@ -446,7 +458,7 @@ const SETTINGS = {
     flag: 'presence-outbox-lease-ms',
     help: 'a presence event committed but not yet published is left to its writer this long; then another writer publishes it (crash recovery)',
     shownDefault: '30000',
-    schema: z._default(positiveInt, 30_000),
+    schema: () => z._default(positiveInt(), 30_000),
     readBy: LIFETIME_READERS,
   },
   wsPingIntervalMs: {
@@ -454,7 +466,7 @@ const SETTINGS = {
     flag: 'ws-ping-interval-ms',
     help: 'WebSocket-level pings this often; a socket that misses one pong is terminated (0: no pings)',
     shownDefault: '30000',
-    schema: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 30_000),
+    schema: () => z._default(z.coerce.number().check(z.int(), z.minimum(0)), 30_000),
     readBy: ['server'],
   },
   rateLimit: {
@@ -462,7 +474,7 @@ const SETTINGS = {
     flag: 'rate-limit',
     help: 'client actions allowed per connection per second, with bursts of twice that',
     shownDefault: '20',
-    schema: z._default(z.coerce.number().check(z.positive()), 20),
+    schema: () => z._default(z.coerce.number().check(z.positive()), 20),
     readBy: ['server'],
   },
   maxConnectionsPerUser: {
@@ -470,7 +482,7 @@ const SETTINGS = {
     flag: 'max-connections-per-user',
     help: "a user's open connections; past it the upgrade is refused with 429",
     shownDefault: '100',
-    schema: z._default(positiveInt, 100),
+    schema: () => z._default(positiveInt(), 100),
     readBy: ['server'],
   },
   maxConnectionsPerAddress: {
@@ -478,7 +490,7 @@ const SETTINGS = {
     flag: 'max-connections-per-address',
     help: "a source address's open connections; past it the upgrade is refused with 429",
     shownDefault: '1000',
-    schema: z._default(positiveInt, 1000),
+    schema: () => z._default(positiveInt(), 1000),
     readBy: ['server'],
   },
   maxConnections: {
@@ -486,7 +498,7 @@ const SETTINGS = {
     flag: 'max-connections',
     help: 'open connections in all; past it the upgrade is refused with 503',
     shownDefault: 'the V8 heap limit / 64 KiB',
-    schema: z.optional(positiveInt),
+    schema: () => z.optional(positiveInt()),
     readBy: ['server'],
   },
   maxBufferedBytes: {
@@ -494,7 +506,7 @@ const SETTINGS = {
     flag: 'max-buffered-bytes',
     help: 'unsent bytes a socket may hold; past it the connection is closed with 1013',
     shownDefault: '4194304',
-    schema: z._default(positiveInt, 4 * 1024 * 1024),
+    schema: () => z._default(positiveInt(), 4 * 1024 * 1024),
     readBy: ['server'],
   },
   headersTimeoutMs: {
@@ -502,7 +514,7 @@ const SETTINGS = {
     flag: 'headers-timeout-ms',
     help: 'time a connection has to send a whole request head (an upgrade too); then 408',
     shownDefault: '10000',
-    schema: z._default(positiveInt, 10_000),
+    schema: () => z._default(positiveInt(), 10_000),
     readBy: ['server'],
   },
   requestTimeoutMs: {
@@ -510,7 +522,7 @@ const SETTINGS = {
     flag: 'request-timeout-ms',
     help: 'time a request has to arrive in full; then 408',
     shownDefault: '30000',
-    schema: z._default(positiveInt, 30_000),
+    schema: () => z._default(positiveInt(), 30_000),
     readBy: ['server'],
   },
   handshakeTimeoutMs: {
@@ -518,7 +530,7 @@ const SETTINGS = {
     flag: 'handshake-timeout-ms',
     help: 'time to admit an upgrade (the token check, a key fetch); then 408',
     shownDefault: '10000',
-    schema: z._default(positiveInt, 10_000),
+    schema: () => z._default(positiveInt(), 10_000),
     readBy: ['server'],
   },
   keepAliveTimeoutMs: {
@@ -526,7 +538,7 @@ const SETTINGS = {
     flag: 'keep-alive-timeout-ms',
     help: 'an idle keep-alive HTTP connection is closed after this',
     shownDefault: '5000',
-    schema: z._default(positiveInt, 5000),
+    schema: () => z._default(positiveInt(), 5000),
     readBy: ['server'],
   },
   managementApi: {
@@ -534,14 +546,14 @@ const SETTINGS = {
     flag: 'management-api',
     help: 'who may call /@connections: loopback, any (with credentials: SigV4 or the backend key) or off',
     shownDefault: 'loopback',
-    schema: z._default(z.enum(['loopback', 'any', 'off']), 'loopback'),
+    schema: () => z._default(z.enum(['loopback', 'any', 'off']), 'loopback'),
     readBy: ['server'],
   },
   managementAccessKeys: {
     env: 'HERALD_MANAGEMENT_ACCESS_KEYS',
     flag: 'management-access-keys',
     help: 'SigV4 key pairs that may call /@connections with --management-api any: ID:SECRET[:SESSION_TOKEN],…',
-    schema: z.optional(z.string().check(z.minLength(1))),
+    schema: () => z.optional(z.string().check(z.minLength(1))),
     secret: true,
     readBy: ['server'],
   },
@@ -549,7 +561,7 @@ const SETTINGS = {
     env: 'HERALD_ADVERTISE_URL',
     flag: 'advertise-url',
     help: "this node's URL as the other nodes reach it (its management API); set it to run several nodes on shared tables",
-    schema: z.optional(httpUrl),
+    schema: () => z.optional(httpUrl()),
     readBy: ['server'],
   },
   nodeHeartbeatMs: {
@@ -557,7 +569,7 @@ const SETTINGS = {
     flag: 'node-heartbeat-ms',
     help: 'with --advertise-url: how often the node renews its lease in the connections table and checks the others',
     shownDefault: '5000',
-    schema: z._default(positiveInt, 5000),
+    schema: () => z._default(positiveInt(), 5000),
     readBy: ['server'],
   },
   nodeLeaseMs: {
@@ -565,14 +577,14 @@ const SETTINGS = {
     flag: 'node-lease-ms',
     help: 'with --advertise-url: a node not heard from this long is dead; a survivor removes its connections (OFFLINE)',
     shownDefault: '15000',
-    schema: z._default(positiveInt, 15_000),
+    schema: () => z._default(positiveInt(), 15_000),
     readBy: ['server'],
   },
   lambda: {
     env: 'HERALD_LAMBDA',
     flag: 'lambda',
     help: "moved: the Lambda handlers' local API Gateway is herald-local-aws (@herald/local-aws)",
-    schema: z._default(z.stringbool(), false),
+    schema: () => z._default(z.stringbool(), false),
     switch: true,
     readBy: ['server'],
   },
@@ -581,7 +593,7 @@ const SETTINGS = {
     flag: 'log-level',
     help: 'DEBUG, INFO, WARN or ERROR; tokens are never logged',
     shownDefault: 'INFO',
-    schema: z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+    schema: () => z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
     readBy: CLI,
   },
 } as const satisfies Record<string, Setting>;
@@ -598,7 +610,7 @@ type LambdaSettingName = NamesReadBy<LambdaHandlerName>;
 
 /** Validated values, typed by each setting's schema. */
 type SettingValues<N extends SettingName> = {
-  readonly [K in N]: z.output<(typeof SETTINGS)[K]['schema']>;
+  readonly [K in N]: z.output<ReturnType<(typeof SETTINGS)[K]['schema']>>;
 };
 
 type Settings<R extends Reader> = SettingValues<NamesReadBy<R>>;

@@ -174,6 +174,44 @@ describe('loadLambdaSettings', () => {
   });
 });
 
+describe('loadLambdaSettings for one handler', () => {
+  it('validates only the settings that handler reads', () => {
+    // A bad value of a setting the authorizer does not read is not its concern.
+    const settings = loadLambdaSettings(
+      { HERALD_JWT_SECRET: 'x'.repeat(32), HERALD_BROADCAST_SHARDS: 'lots' },
+      'authorizer',
+    );
+
+    expect(Object.keys(settings).sort()).toEqual([...namesReadBy('authorizer')].sort());
+    expect(settings).toMatchObject({ jwtSecret: 'x'.repeat(32), userIdClaim: 'sub' });
+    expect(() => loadLambdaSettings({ HERALD_BROADCAST_SHARDS: 'lots' }, 'notifications')).toThrow(
+      /HERALD_BROADCAST_SHARDS/,
+    );
+  });
+
+  it.each(LAMBDA_HANDLERS)(
+    '%s: reading a Lambda setting it does not declare throws, naming the variable and the handler',
+    (handler) => {
+      const settings = loadLambdaSettings({}, handler);
+      const undeclared = Object.entries(SETTINGS).find(
+        ([name, setting]) =>
+          !(setting.readBy as readonly string[]).includes(handler) &&
+          setting.readBy.some((reader) =>
+            (LAMBDA_HANDLERS as readonly string[]).includes(reader),
+          ) &&
+          !Object.keys(settings).includes(name),
+      );
+      if (undeclared === undefined) throw new Error(`${handler} reads every Lambda setting`);
+      const [name, setting] = undeclared;
+
+      const error = configError(() => (settings as Record<string, unknown>)[name]);
+
+      expect(error.setting).toBe(setting.env);
+      expect(error.message).toContain(`not read by the ${handler} handler`);
+    },
+  );
+});
+
 describe('environmentFor', () => {
   it('gives a handler exactly the variables it reads', () => {
     const given = {

@@ -1,4 +1,4 @@
-import { bindDynamoDbStores } from './bind-dynamodb.js';
+import { bindDynamoDbHistory, bindDynamoDbStores } from './bind-dynamodb.js';
 import { bindGateways } from './bind-gateways.js';
 import { bindKeySource } from './bind-keys.js';
 import { bindOutputs } from './bind-outputs.js';
@@ -14,6 +14,7 @@ import type { AdapterBinder } from './container.js';
 const bindAwsAdapters: AdapterBinder = binders(
   bindClock,
   bindDynamoDbStores,
+  bindDynamoDbHistory,
   bindOutputs,
   bindKeySource,
   bindGateways,

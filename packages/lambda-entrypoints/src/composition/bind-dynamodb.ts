@@ -14,60 +14,74 @@ import { type LambdaConfig, requireSetting } from '../config.js';
 import { TOKENS } from './tokens.js';
 
 /**
- * The connection and presence stores on DynamoDB, and the history and
- * idempotency stores when a history table is configured, sharing one client
- * made when a store is first resolved. Every call is bounded by the store
- * timeout and retries; one that runs out of them is logged at WARN (operation
- * and table) and fails as `store_unavailable`, which fails the record or the
+ * The DynamoDB document client the stores share, made when a store is first
+ * resolved (so never at import). Every call is bounded by the store timeout
+ * and retries; one that runs out of them is logged at WARN (operation and
+ * table) and fails as `store_unavailable`, which fails the record or the
  * invocation, for SQS or API Gateway to retry.
  */
+const bindDocumentClient = (container: Container, config: LambdaConfig): void => {
+  if (container.isBound(TOKENS.DocumentClient)) return;
+  container.bind(TOKENS.DocumentClient).toResolvedValue(
+    (logger: Logger): DynamoDBDocumentClient =>
+      dynamoDbDocumentClient({
+        timeoutMs: config.storeTimeoutMs,
+        retries: config.storeRetries,
+        observer: {
+          unavailable: (failure) =>
+            logger.warn('store call failed: no answer within its timeout and retries', {
+              ...failure,
+            }),
+        },
+      }),
+    [TOKENS.Logger],
+  );
+};
+
+/** The connection and presence stores on DynamoDB. */
 const bindDynamoDbStores = (container: Container, config: LambdaConfig): void => {
-  let client: DynamoDBDocumentClient | undefined;
-  const documents = (logger: Logger) => {
-    client ??= dynamoDbDocumentClient({
-      timeoutMs: config.storeTimeoutMs,
-      retries: config.storeRetries,
-      observer: {
-        unavailable: (failure) =>
-          logger.warn('store call failed: no answer within its timeout and retries', {
-            ...failure,
-          }),
-      },
-    });
-    return client;
-  };
+  bindDocumentClient(container, config);
   container.bind(TOKENS.ConnectionStore).toResolvedValue(
-    (clock: Clock, logger: Logger) =>
-      new DynamoDbConnectionStore(documents(logger), clock, {
+    (documents: DynamoDBDocumentClient, clock: Clock) =>
+      new DynamoDbConnectionStore(documents, clock, {
         tableName: requireSetting(config, 'connectionsTable'),
         maxConnectionAgeMs: config.maxConnectionAgeMs,
       }),
-    [TOKENS.Clock, TOKENS.Logger],
+    [TOKENS.DocumentClient, TOKENS.Clock],
   );
   container.bind(TOKENS.PresenceStore).toResolvedValue(
-    (clock: Clock, logger: Logger) =>
-      new DynamoDbPresenceStore(documents(logger), clock, {
+    (documents: DynamoDBDocumentClient, clock: Clock) =>
+      new DynamoDbPresenceStore(documents, clock, {
         tableName: requireSetting(config, 'presenceTable'),
       }),
-    [TOKENS.Clock, TOKENS.Logger],
+    [TOKENS.DocumentClient, TOKENS.Clock],
   );
+};
+
+/**
+ * The history and idempotency stores on DynamoDB, when a history table is
+ * configured, for the handlers that keep or replay the streams' history
+ * (the settings table's history readers); nothing otherwise.
+ */
+const bindDynamoDbHistory = (container: Container, config: LambdaConfig): void => {
   const historyTable = config.historyTable;
   if (historyTable === undefined) return;
+  bindDocumentClient(container, config);
   container.bind(TOKENS.HistoryStore).toResolvedValue(
-    (clock: Clock, logger: Logger) =>
-      new DynamoDbHistoryStore(documents(logger), clock, {
+    (documents: DynamoDBDocumentClient, clock: Clock) =>
+      new DynamoDbHistoryStore(documents, clock, {
         tableName: historyTable,
         retention: historyRetention(config),
       }),
-    [TOKENS.Clock, TOKENS.Logger],
+    [TOKENS.DocumentClient, TOKENS.Clock],
   );
   container
     .bind(TOKENS.IdempotencyStore)
     .toResolvedValue(
-      (logger: Logger) =>
-        new DynamoDbIdempotencyStore(documents(logger), { tableName: historyTable }),
-      [TOKENS.Logger],
+      (documents: DynamoDBDocumentClient) =>
+        new DynamoDbIdempotencyStore(documents, { tableName: historyTable }),
+      [TOKENS.DocumentClient],
     );
 };
 
-export { bindDynamoDbStores };
+export { bindDynamoDbHistory, bindDynamoDbStores };

@@ -8,6 +8,8 @@ const TOKENS = {
   Logger: Symbol.for('herald.Logger'),
   /** The CloudWatchMetricsRecorder each handler publishes at the end of its invocation. */
   Metrics: Symbol.for('herald.Metrics'),
+  /** The DynamoDB document client the stores share. */
+  DocumentClient: Symbol.for('herald.DocumentClient'),
   ConnectionStore: Symbol.for('herald.ConnectionStore'),
   PresenceStore: Symbol.for('herald.PresenceStore'),
   EventPublisher: Symbol.for('herald.EventPublisher'),

@@ -1,4 +1,4 @@
-import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
+import { bindDynamoDbHistory, bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindGateways } from '../composition/bind-gateways.js';
 import { bindKeySource } from '../composition/bind-keys.js';
 import { bindOutputs } from '../composition/bind-outputs.js';
@@ -13,10 +13,12 @@ import { lambdaServices } from '../composition/lambda-services.js';
 import { makeClientActionHandler } from '../handlers/client-actions.js';
 
 const services = lambdaServices(
+  'actions',
   binders(
     bindClock,
     bindKeySource,
     bindDynamoDbStores,
+    bindDynamoDbHistory,
     bindOutputs,
     bindGateways,
     bindConnectionRegistry,

@@ -5,7 +5,7 @@ import { publishingMetrics } from '../composition/cloudwatch-metrics.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeAuthorizerHandler } from '../handlers/authorizer.js';
 
-const services = lambdaServices(binders(bindClock, bindKeySource, bindTokenVerifier));
+const services = lambdaServices('authorizer', binders(bindClock, bindKeySource, bindTokenVerifier));
 
 /** $connect REQUEST authorizer. */
 const handler = publishingMetrics(

@@ -5,7 +5,10 @@ import { publishingMetrics } from '../composition/cloudwatch-metrics.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeConnectHandler } from '../handlers/connection-lifecycle.js';
 
-const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindConnectionRegistry));
+const services = lambdaServices(
+  'connect',
+  binders(bindClock, bindDynamoDbStores, bindConnectionRegistry),
+);
 
 /** $connect route. */
 const handler = publishingMetrics(

@@ -5,7 +5,10 @@ import { publishingMetrics } from '../composition/cloudwatch-metrics.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeDisconnectHandler } from '../handlers/connection-lifecycle.js';
 
-const services = lambdaServices(binders(bindClock, bindDynamoDbStores, bindConnectionRegistry));
+const services = lambdaServices(
+  'disconnect',
+  binders(bindClock, bindDynamoDbStores, bindConnectionRegistry),
+);
 
 /** $disconnect route. */
 const handler = publishingMetrics(

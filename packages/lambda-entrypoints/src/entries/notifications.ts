@@ -1,4 +1,4 @@
-import { bindDynamoDbStores } from '../composition/bind-dynamodb.js';
+import { bindDynamoDbHistory, bindDynamoDbStores } from '../composition/bind-dynamodb.js';
 import { bindGateways } from '../composition/bind-gateways.js';
 import { bindNotificationFanout } from '../composition/bind-services.js';
 import { bindShardQueue } from '../composition/bind-shard-queue.js';
@@ -8,7 +8,15 @@ import { lambdaServices } from '../composition/lambda-services.js';
 import { makeNotificationsHandler } from '../handlers/notifications.js';
 
 const services = lambdaServices(
-  binders(bindClock, bindDynamoDbStores, bindGateways, bindShardQueue, bindNotificationFanout),
+  'notifications',
+  binders(
+    bindClock,
+    bindDynamoDbStores,
+    bindDynamoDbHistory,
+    bindGateways,
+    bindShardQueue,
+    bindNotificationFanout,
+  ),
 );
 
 /** The notifications queue's consumer (standard or FIFO), with partial batch failures. */

@@ -8,6 +8,7 @@ import { lambdaServices } from '../composition/lambda-services.js';
 import { makePresenceQueryHandler } from '../handlers/presence.js';
 
 const services = lambdaServices(
+  'presence-query',
   binders(bindClock, bindDynamoDbStores, bindOutputs, bindPresenceTracker),
 );
 

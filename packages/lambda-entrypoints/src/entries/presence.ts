@@ -7,6 +7,7 @@ import { lambdaServices } from '../composition/lambda-services.js';
 import { makePresenceHandler } from '../handlers/presence.js';
 
 const services = lambdaServices(
+  'presence',
   binders(bindClock, bindDynamoDbStores, bindOutputs, bindPresenceTracker),
 );
 
