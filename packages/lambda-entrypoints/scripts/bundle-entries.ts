@@ -1,6 +1,31 @@
 // How every Lambda bundle is built, shared by scripts/bundle.ts and the
 // cold-import benchmark (which builds its hand-written baselines the same way).
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
+
+/**
+ * Powertools Logger imports `node:crypto` for one function, `randomInt`, which
+ * it calls only when debug-log sampling is configured
+ * (`POWERTOOLS_LOGGER_SAMPLE_RATE`). Loading `node:crypto` costs a cold start
+ * about 6 ms, a quarter of the authorizer's whole init, which otherwise never
+ * needs it (jose verifies with WebCrypto). This gives the Logger a `randomInt`
+ * that loads `node:crypto` at its first call. Should a Logger version import
+ * anything else from `node:crypto`, the build fails on the missing export.
+ */
+const deferLoggerCrypto: Plugin = {
+  name: 'herald-defer-logger-crypto',
+  setup(plugin) {
+    plugin.onResolve({ filter: /^node:crypto$/ }, ({ importer }) =>
+      /[\\/]@aws-lambda-powertools[\\/]logger[\\/]/.test(importer)
+        ? { path: 'node:crypto', namespace: 'herald-deferred-builtin' }
+        : undefined,
+    );
+    plugin.onLoad({ filter: /.*/, namespace: 'herald-deferred-builtin' }, () => ({
+      contents:
+        "export const randomInt = (...args) => process.getBuiltinModule('node:crypto').randomInt(...args);",
+      loader: 'js',
+    }));
+  },
+};
 
 interface BuiltBundle {
   readonly name: string;
@@ -49,6 +74,7 @@ const bundleEntries = (
         banner: {
           js: "import { createRequire as __herald_createRequire } from 'node:module'; const require = __herald_createRequire(import.meta.url);",
         },
+        plugins: [deferLoggerCrypto],
         metafile: true,
         logLevel: 'warning',
       });

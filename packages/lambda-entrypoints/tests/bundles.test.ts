@@ -77,6 +77,26 @@ describe('Lambda bundles', () => {
     expect(Buffer.byteLength(atInit)).toBeLessThan(300 * 1024);
   });
 
+  it('keep node:crypto out of the authorizer until debug-log sampling needs it', async () => {
+    // Powertools Logger imports node:crypto for sampling only; the bundles defer it.
+    const probe = `const m = await import(${JSON.stringify(join(BUNDLES, 'authorizer', 'index.mjs'))});
+      console.log(JSON.stringify({ handler: typeof m.handler, crypto: process.moduleLoadList.includes('NativeModule crypto') }));`;
+    const coldStart = async (env: Record<string, string>) => {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], {
+        env,
+      });
+      const lines = stdout.trim().split('\n');
+      return { last: JSON.parse(lines.at(-1) ?? '{}'), logs: lines.slice(0, -1).join('\n') };
+    };
+
+    const plain = await coldStart(ENV);
+    const sampled = await coldStart({ ...ENV, POWERTOOLS_LOGGER_SAMPLE_RATE: '1' });
+
+    expect(plain.last).toEqual({ handler: 'function', crypto: false });
+    expect(sampled.last).toEqual({ handler: 'function', crypto: true });
+    expect(sampled.logs).toContain('Setting log level to DEBUG due to sampling rate');
+  });
+
   it('each cold-imports in a fresh Node process, with no AWS credentials, without a network call', async () => {
     const names = bundles();
     expect(names.sort()).toEqual([
