@@ -7,7 +7,8 @@
 //   1. the stock ApiGatewayManagementApiClient + PostToConnectionCommand: the baseline;
 //   2. the same, with request checksums set to WHEN_REQUIRED;
 //   3. a reference: the SDK's own signer (@smithy/signature-v4) over a keep-alive node:http agent;
-//   4. Herald's ApiGatewayConnectionGateway (SigV4PostSigner over a keep-alive agent).
+//   4. a reference: Herald's SigV4PostSigner over the same kind of node:http agent;
+//   5. Herald's ApiGatewayConnectionGateway (SigV4PostSigner over undici's connection pool).
 // Every round runs each client once, in an order that rotates from round to
 // round, so drift and load fall on all alike. CPU per post is this process's
 // user + system CPU time over a client's run divided by its posts; each
@@ -21,7 +22,7 @@ import {
   ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { ApiGatewayConnectionGateway } from '@herald/adapters-aws/apigateway';
+import { ApiGatewayConnectionGateway, SigV4PostSigner } from '@herald/adapters-aws/apigateway';
 import { Hash } from '@smithy/hash-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -97,16 +98,17 @@ const referencePost = async (connectionId: string) => {
       body: payload,
     }),
   );
-  await new Promise<void>((resolve, reject) => {
+  await postOverAgent(referenceAgent, path, signed.headers);
+};
+/** A POST of the payload over a keep-alive node:http agent, with the headers given. */
+const postOverAgent = (
+  via: ReturnType<typeof agent>,
+  path: string,
+  headers: Record<string, string>,
+): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
     const req = request(
-      {
-        hostname: '127.0.0.1',
-        port,
-        method: 'POST',
-        path,
-        headers: signed.headers,
-        agent: referenceAgent,
-      },
+      { hostname: '127.0.0.1', port, method: 'POST', path, headers, agent: via },
       (res) => {
         res.resume();
         res.on('end', resolve);
@@ -115,6 +117,13 @@ const referencePost = async (connectionId: string) => {
     req.on('error', reject);
     req.end(payload);
   });
+// What the gateway sent over before it moved to undici: its signer, node:http.
+const heraldSigner = new SigV4PostSigner({ region: 'us-east-1', credentials });
+const heraldAgent = agent();
+const heraldSignerPost = async (connectionId: string) => {
+  const path = `/bench/@connections/${encodeURIComponent(connectionId)}`;
+  const headers = await heraldSigner.sign({ host: `127.0.0.1:${port}`, path, payload });
+  await postOverAgent(heraldAgent, path, headers);
 };
 const HERALD = "Herald's ApiGatewayConnectionGateway";
 const herald = new ApiGatewayConnectionGateway({
@@ -135,6 +144,7 @@ const clients: [string, (id: string) => Promise<unknown>][] = [
       stockWhenRequired.send(new PostToConnectionCommand({ ConnectionId: id, Data: payload })),
   ],
   ['reference: SDK signer + keep-alive agent', referencePost],
+  ["reference: Herald's signer + keep-alive agent", heraldSignerPost],
   [HERALD, (id) => herald.post(id, payload)],
 ];
 
@@ -172,6 +182,7 @@ herald.close();
 stock.destroy();
 stockWhenRequired.destroy();
 referenceAgent.destroy();
+heraldAgent.destroy();
 endpointProcess.disconnect();
 
 const median = (xs: readonly number[]) => {

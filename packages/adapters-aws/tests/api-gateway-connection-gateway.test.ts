@@ -169,6 +169,41 @@ describe('ApiGatewayConnectionGateway', () => {
     expect(api.seen.every((s) => s.signatureValid)).toBe(true);
   });
 
+  it('answers unreachable when the endpoint accepts a post and never answers, refuses it, or the gateway is closed', async () => {
+    // Accepts the connection and reads the request, then says nothing.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    // A port nothing listens on: the one just freed.
+    const spare = createServer();
+    await new Promise<void>((resolve) => spare.listen(0, '127.0.0.1', resolve));
+    const refusedUrl = `http://127.0.0.1:${(spare.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => spare.close(() => resolve()));
+    api = await fakeManagementApi();
+    const gateways = [silentUrl, refusedUrl, api.url].map(
+      (endpoint) =>
+        new ApiGatewayConnectionGateway({ endpoint, region: 'us-east-1', timeoutMs: 300 }),
+    );
+    const [quiet, refused, closed] = gateways as [
+      ApiGatewayConnectionGateway,
+      ApiGatewayConnectionGateway,
+      ApiGatewayConnectionGateway,
+    ];
+    closed.close();
+
+    const outcomes = await Promise.all([
+      quiet.post('c1', bytes('1')),
+      refused.post('c1', bytes('1')),
+      closed.post('c1', bytes('1')),
+    ]);
+    for (const gateway of gateways) gateway.close();
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+
+    expect(outcomes).toEqual(['unreachable', 'unreachable', 'unreachable']);
+    expect(api.seen).toHaveLength(0);
+  });
+
   it('maps API Gateway answers to the domain: 410 gone, 429 and 5xx throttled, 413 too large', async () => {
     api = await fakeManagementApi({ gone: 410, busy: 429, broken: 503, big: 413 });
     const gateway = new ApiGatewayConnectionGateway({

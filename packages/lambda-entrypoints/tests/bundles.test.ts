@@ -70,6 +70,41 @@ describe('Lambda bundles', () => {
     expect(authorizerLater).toContain('AmazonSSM');
   });
 
+  it('load undici, the HTTP client of the post path, only at the first post', () => {
+    // An error code only undici's own code carries.
+    const marker = 'UND_ERR_HEADERS_TIMEOUT';
+    const names = bundles();
+
+    expect(names.filter((name) => loadedAtInit(name).includes(marker))).toEqual([]);
+    for (const poster of ['notifications', 'notifications-topic', 'actions']) {
+      expect(loadedOnDemand(poster)).toContain(marker);
+    }
+  });
+
+  it('post through the connection pool chunk, as a deployed function does at its first post', async () => {
+    // The chunk the gateway imports at its first post: its pool on undici.
+    const dir = join(BUNDLES, 'notifications', 'lazy');
+    const chunk = readdirSync(dir).find((file) => /^connection-pool-.*\.mjs$/.test(file));
+    if (chunk === undefined) throw new Error(`no connection pool chunk in ${dir}`);
+    // A loopback server in the same process, answering 201 to one POST.
+    const probe = `import { createServer } from 'node:http';
+      const server = createServer((q, r) => { q.resume(); q.on('end', () => { r.statusCode = 201; r.end(); }); });
+      await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+      const { openPool } = await import(${JSON.stringify(join(dir, chunk))});
+      const pool = openPool('http://127.0.0.1:' + server.address().port, { connections: 1, timeoutMs: 5000 });
+      const answer = await pool.request({ method: 'POST', path: '/stage/@connections/c1', body: 'x' });
+      await answer.body.dump();
+      await pool.destroy();
+      server.close();
+      console.log(JSON.stringify({ status: answer.statusCode }));`;
+
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], {
+      env: ENV,
+    });
+
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}')).toEqual({ status: 201 });
+  });
+
   it('keep the authorizer free of any AWS SDK client at init, under 300 KiB', () => {
     const atInit = loadedAtInit('authorizer');
 
