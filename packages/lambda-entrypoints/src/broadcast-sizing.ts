@@ -13,9 +13,10 @@ interface BroadcastSizingInput {
   /** Time for API Gateway to answer one post, in ms. @default 30 */
   readonly postLatencyMs?: number;
   /**
-   * CPU time of one post on one vCPU, in µs: SigV4PostSigner over keep-alive,
-   * as `pnpm --filter @herald/adapters-aws bench` measures it (108 µs on the
-   * project's loaded 2-core machine). @default 108
+   * CPU time of one post on one vCPU, in µs, as `pnpm --filter
+   * @herald/adapters-aws bench` measures the post path: 108 µs on the
+   * project's loaded 2-core machine over `node:http`, 92 µs on a quiet one
+   * over undici's pool (its transport now); the default keeps the higher. @default 108
    */
   readonly cpuPerPostMicros?: number;
 }
