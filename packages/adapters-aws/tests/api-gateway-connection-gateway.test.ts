@@ -204,6 +204,43 @@ describe('ApiGatewayConnectionGateway', () => {
     expect(api.seen).toHaveLength(0);
   });
 
+  it('gives up on a post at timeoutMs, on a precise timer rather than the pool clock', async () => {
+    // Accepts posts and never answers. Eight posts start 125 ms apart, so
+    // they fall at every phase of undici's own timer clock, which ticks every
+    // half second and would end some of them up to a tick late.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    api = {
+      url: '',
+      seen: [],
+      close: () =>
+        new Promise<void>((resolve) => {
+          silent.closeAllConnections();
+          silent.close(() => resolve());
+        }),
+    };
+    const gateway = new ApiGatewayConnectionGateway({
+      endpoint: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      timeoutMs: 1000,
+    });
+
+    const posts = Array.from({ length: 8 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 125));
+      const startedAt = performance.now();
+      const outcome = await gateway.post(`c${i}`, bytes('1'));
+      return { outcome, elapsedMs: performance.now() - startedAt };
+    });
+    const results = await Promise.all(posts);
+    gateway.close();
+
+    for (const { outcome, elapsedMs } of results) {
+      expect(outcome).toBe('unreachable');
+      expect(elapsedMs).toBeGreaterThanOrEqual(990);
+      expect(elapsedMs).toBeLessThan(1350);
+    }
+  });
+
   it('maps API Gateway answers to the domain: 410 gone, 429 and 5xx throttled, 413 too large', async () => {
     api = await fakeManagementApi({ gone: 410, busy: 429, broken: 503, big: 413 });
     const gateway = new ApiGatewayConnectionGateway({

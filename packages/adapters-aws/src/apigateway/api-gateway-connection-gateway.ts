@@ -151,8 +151,12 @@ class ApiGatewayConnectionGateway implements ConnectionGateway {
     headers: Record<string, string>,
     payload: Uint8Array,
   ): Promise<number> {
-    const response = await pool.request({ method: 'POST', path, headers, body: payload });
-    // Read the answer to its end, so the connection goes back to the pool.
+    // The whole exchange ends within timeoutMs: a precise timer, where the
+    // pool's own timeouts run on a coarse clock that may fire up to a second
+    // late, past the deadline the fanout plans its invocation by.
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    const response = await pool.request({ method: 'POST', path, headers, body: payload, signal });
+    // Read the answer to its end (the signal still bounds it), so the connection goes back to the pool.
     await response.body.dump();
     return response.statusCode;
   }

@@ -4,9 +4,17 @@ import { Pool } from 'undici';
 interface PoolOptions {
   /** Connections kept open to the origin. */
   readonly connections: number;
-  /** An answer not started, or paused, this long is a failure; so is a connect that takes longer. */
+  /**
+   * The caller's bound on one exchange, which it enforces itself with a
+   * precise timer (an AbortSignal). The pool's own timeouts run on undici's
+   * clock, which ticks every half second and can fire up to a tick early or
+   * late; they are set a second past the caller's, as a backstop only.
+   */
   readonly timeoutMs: number;
 }
+
+/** How far past the caller's own bound the pool's coarse timeouts are set. */
+const BACKSTOP_MS = 1000;
 
 /**
  * A keep-alive connection pool to one origin, on undici. The gateway imports
@@ -17,9 +25,9 @@ interface PoolOptions {
 const openPool = (origin: string, options: PoolOptions): Pool =>
   new Pool(origin, {
     connections: options.connections,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    connectTimeout: options.timeoutMs,
+    headersTimeout: options.timeoutMs + BACKSTOP_MS,
+    bodyTimeout: options.timeoutMs + BACKSTOP_MS,
+    connectTimeout: options.timeoutMs + BACKSTOP_MS,
   });
 
 export type { Pool };
