@@ -101,7 +101,12 @@ const validate = (
   for (const name of names) {
     const setting: Setting = SETTINGS[name];
     const raw = flags[name] ?? env[setting.env];
-    const parsed = setting.schema().safeParse(raw === '' ? undefined : raw);
+    if (raw === undefined || raw === '') {
+      // Not given: its default, copied so that no caller shares (or changes) the table's.
+      values[name] = Array.isArray(setting.default) ? [...setting.default] : setting.default;
+      continue;
+    }
+    const parsed = setting.schema().safeParse(raw);
     if (!parsed.success) {
       const problem = parsed.error.issues.map((issue) => issue.message).join('; ');
       throw new ConfigurationError(

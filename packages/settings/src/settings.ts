@@ -34,12 +34,15 @@ interface Setting {
   /** The default as people should read it; absent when there is none. */
   readonly shownDefault?: string;
   /**
-   * Builds the setting's schema. A function, so that a process builds only the
-   * schemas of the settings it reads: a Lambda handler validates a few of the
-   * table's settings at init, and building every schema would cost each cold
-   * start several milliseconds (`pnpm --filter @herald/lambda-entrypoints bench`).
+   * Builds the schema a given value must pass. A function, so that a process
+   * builds only the schemas of the values it is given: a Lambda handler reads
+   * a few of the table's settings at init, most of them not set, and building
+   * and running every schema would cost each cold start several milliseconds
+   * (`pnpm --filter @herald/lambda-entrypoints bench`).
    */
   readonly schema: () => z.ZodMiniType;
+  /** The value when the setting is not given (or empty); without one, the setting is optional. */
+  readonly default?: unknown;
   /** Never echoed, not even a malformed value. */
   readonly secret?: true;
   /** A flag that takes no value (`--lambda`); its variable takes `1`/`true`/`0`/`false`. */
@@ -127,7 +130,8 @@ const SETTINGS = {
     flag: 'host',
     help: 'address to listen on',
     shownDefault: '127.0.0.1',
-    schema: () => z._default(z.string().check(z.minLength(1)), '127.0.0.1'),
+    schema: () => z.string().check(z.minLength(1)),
+    default: '127.0.0.1',
     readBy: CLI,
   },
   port: {
@@ -135,7 +139,8 @@ const SETTINGS = {
     flag: 'port',
     help: 'port to listen on; 0 picks a free one',
     shownDefault: '8080',
-    schema: () => z._default(port(), 8080),
+    schema: () => port(),
+    default: 8080,
     readBy: CLI,
   },
   stage: {
@@ -143,18 +148,15 @@ const SETTINGS = {
     flag: 'stage',
     help: 'stage name: clients may connect to / or /STAGE, as on API Gateway',
     shownDefault: 'local',
-    schema: () =>
-      z._default(
-        z.string().check(z.regex(/^[\w-]{1,128}$/, 'letters, digits, _ and - only')),
-        'local',
-      ),
+    schema: () => z.string().check(z.regex(/^[\w-]{1,128}$/, 'letters, digits, _ and - only')),
+    default: 'local',
     readBy: CLI,
   },
   jwtSecret: {
     env: 'HERALD_JWT_SECRET',
     flag: 'jwt-secret',
     help: 'HMAC secret for client tokens, at least 32 bytes; with no key at all, the CLIs generate one for development',
-    schema: () => z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+    schema: () => z.string().check(z.minLength(32, 'must be at least 32 characters')),
     secret: true,
     readBy: TOKEN_READERS,
   },
@@ -162,14 +164,14 @@ const SETTINGS = {
     env: 'HERALD_JWT_SECRET_ARN',
     flag: 'jwt-secret-arn',
     help: 'Secrets Manager secret (ARN or name) holding the HMAC secret, read at first use',
-    schema: () => z.optional(z.string().check(z.minLength(1))),
+    schema: () => z.string().check(z.minLength(1)),
     readBy: ['local-aws', 'authorizer', 'actions'],
   },
   jwtSecretParameter: {
     env: 'HERALD_JWT_SECRET_PARAMETER',
     flag: 'jwt-secret-parameter',
     help: 'SSM SecureString parameter holding the HMAC secret, read at first use',
-    schema: () => z.optional(z.string().check(z.minLength(1))),
+    schema: () => z.string().check(z.minLength(1)),
     readBy: ['local-aws', 'authorizer', 'actions'],
   },
   jwtPublicKey: {
@@ -177,23 +179,21 @@ const SETTINGS = {
     flag: 'jwt-public-key',
     help: 'PEM public key or certificate that verifies client tokens, instead of a secret',
     schema: () =>
-      z.optional(
-        z.string().check(z.includes('-----BEGIN', 'must be a PEM public key or certificate')),
-      ),
+      z.string().check(z.includes('-----BEGIN', 'must be a PEM public key or certificate')),
     readBy: ['server'],
   },
   jwksUrl: {
     env: 'HERALD_JWKS_URL',
     flag: 'jwks-url',
     help: 'HTTPS URL of the JWKS that verifies client tokens, cached per Cache-Control (plain HTTP on loopback only)',
-    schema: () => z.optional(keysUrl()),
+    schema: () => keysUrl(),
     readBy: TOKEN_READERS,
   },
   x509Url: {
     env: 'HERALD_X509_URL',
     flag: 'x509-url',
     help: 'HTTPS URL of an x509 certificate map {kid: PEM}, as Firebase/Google securetoken publish (plain HTTP on loopback only)',
-    schema: () => z.optional(keysUrl()),
+    schema: () => keysUrl(),
     readBy: TOKEN_READERS,
   },
   jwtAlgorithms: {
@@ -201,21 +201,21 @@ const SETTINGS = {
     flag: 'jwt-algorithms',
     help: 'comma-separated allowed algorithms',
     shownDefault: 'HS256 with a secret, RS256 with a public key',
-    schema: () => z.optional(list()),
+    schema: () => list(),
     readBy: TOKEN_READERS,
   },
   jwtIssuer: {
     env: 'HERALD_JWT_ISSUER',
     flag: 'jwt-issuer',
     help: 'required "iss" of client tokens',
-    schema: () => z.optional(z.string().check(z.minLength(1))),
+    schema: () => z.string().check(z.minLength(1)),
     readBy: TOKEN_READERS,
   },
   jwtAudience: {
     env: 'HERALD_JWT_AUDIENCE',
     flag: 'jwt-audience',
     help: 'comma-separated accepted "aud" values of client tokens',
-    schema: () => z.optional(list()),
+    schema: () => list(),
     readBy: TOKEN_READERS,
   },
   jwtRequiredClaims: {
@@ -224,15 +224,13 @@ const SETTINGS = {
     help: 'comma-separated claims a client token must carry, besides the user id claim; "none" for none',
     shownDefault: 'exp',
     schema: () =>
-      z._default(
-        z.pipe(
-          list(),
-          z.transform((claims: string[]) =>
-            claims.length === 1 && claims[0] === 'none' ? [] : claims,
-          ),
+      z.pipe(
+        list(),
+        z.transform((claims: string[]) =>
+          claims.length === 1 && claims[0] === 'none' ? [] : claims,
         ),
-        ['exp'],
       ),
+    default: ['exp'],
     readBy: TOKEN_READERS,
   },
   jwtMaxLifetimeSeconds: {
@@ -240,7 +238,7 @@ const SETTINGS = {
     flag: 'jwt-max-lifetime-seconds',
     help: 'refuse client tokens valid for longer than this (exp - iat, or exp - now)',
     shownDefault: 'no limit',
-    schema: () => z.optional(positiveInt()),
+    schema: () => positiveInt(),
     readBy: TOKEN_READERS,
   },
   userIdClaim: {
@@ -248,7 +246,8 @@ const SETTINGS = {
     flag: 'user-id-claim',
     help: 'claim holding the user id',
     shownDefault: 'sub',
-    schema: () => z._default(z.string().check(z.minLength(1)), 'sub'),
+    schema: () => z.string().check(z.minLength(1)),
+    default: 'sub',
     readBy: TOKEN_READERS,
   },
   channelsClaim: {
@@ -256,7 +255,8 @@ const SETTINGS = {
     flag: 'channels-claim',
     help: 'claim holding the channels a client may subscribe to (* for all)',
     shownDefault: 'channels',
-    schema: () => z._default(z.string().check(z.minLength(1)), 'channels'),
+    schema: () => z.string().check(z.minLength(1)),
+    default: 'channels',
     readBy: TOKEN_READERS,
   },
   backendKey: {
@@ -264,7 +264,7 @@ const SETTINGS = {
     flag: 'backend-key',
     help: 'key backends send as "Authorization: Bearer KEY", at least 16 characters',
     shownDefault: 'generated, development only',
-    schema: () => z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+    schema: () => z.string().check(z.minLength(16, 'must be at least 16 characters')),
     secret: true,
     readBy: ['server'],
   },
@@ -272,14 +272,14 @@ const SETTINGS = {
     env: 'HERALD_WEBHOOK_URL',
     flag: 'webhook-url',
     help: 'URL that client messages and presence events are POSTed to',
-    schema: () => z.optional(httpUrl()),
+    schema: () => httpUrl(),
     readBy: ['server'],
   },
   webhookSecret: {
     env: 'HERALD_WEBHOOK_SECRET',
     flag: 'webhook-secret',
     help: 'secret that signs webhook bodies (X-Herald-Signature: sha256=HMAC)',
-    schema: () => z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+    schema: () => z.string().check(z.minLength(16, 'must be at least 16 characters')),
     secret: true,
     readBy: ['server'],
   },
@@ -287,14 +287,14 @@ const SETTINGS = {
     env: 'HERALD_CONNECTIONS_TABLE',
     flag: 'connections-table',
     help: 'DynamoDB connections table (with the presence table); without them the server keeps state in memory',
-    schema: () => z.optional(tableName()),
+    schema: () => tableName(),
     readBy: STATE_READERS,
   },
   presenceTable: {
     env: 'HERALD_PRESENCE_TABLE',
     flag: 'presence-table',
     help: 'DynamoDB presence table (with the connections table)',
-    schema: () => z.optional(tableName()),
+    schema: () => tableName(),
     readBy: STATE_READERS,
   },
   storeTimeoutMs: {
@@ -302,7 +302,8 @@ const SETTINGS = {
     flag: 'store-timeout-ms',
     help: 'deadline of one DynamoDB request; past it the request is aborted and retried',
     shownDefault: '2000',
-    schema: () => z._default(positiveInt(), 2000),
+    schema: () => positiveInt(),
+    default: 2000,
     readBy: STATE_READERS,
   },
   storeRetries: {
@@ -310,7 +311,8 @@ const SETTINGS = {
     flag: 'store-retries',
     help: 'retries of a DynamoDB request that timed out, was throttled or failed on the server; then the caller gets store_unavailable',
     shownDefault: '2',
-    schema: () => z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10)), 2),
+    schema: () => z.coerce.number().check(z.int(), z.minimum(0), z.maximum(10)),
+    default: 2,
     readBy: STATE_READERS,
   },
   storeMaxBacklog: {
@@ -318,14 +320,15 @@ const SETTINGS = {
     flag: 'store-max-backlog',
     help: 'DynamoDB requests in flight at once; past it upgrades and backend requests are refused with 503 until half that is left',
     shownDefault: '500',
-    schema: () => z._default(positiveInt(), 500),
+    schema: () => positiveInt(),
+    default: 500,
     readBy: ['server'],
   },
   historyTable: {
     env: 'HERALD_HISTORY_TABLE',
     flag: 'history-table',
     help: "DynamoDB history table (streams' entries and idempotency claims); without it history is kept in memory (the server) or not at all (a Lambda)",
-    schema: () => z.optional(tableName()),
+    schema: () => tableName(),
     readBy: HISTORY_READERS,
   },
   historyUserEntries: {
@@ -333,7 +336,8 @@ const SETTINGS = {
     flag: 'history-user-entries',
     help: 'entries kept per user stream (user:{id}); a resume replays at most this many',
     shownDefault: '100',
-    schema: () => z._default(positiveInt(), 100),
+    schema: () => positiveInt(),
+    default: 100,
     readBy: HISTORY_READERS,
   },
   historyUserTtlSeconds: {
@@ -341,7 +345,8 @@ const SETTINGS = {
     flag: 'history-user-ttl-seconds',
     help: 'how long a user stream keeps an entry',
     shownDefault: '3600',
-    schema: () => z._default(positiveInt(), 3600),
+    schema: () => positiveInt(),
+    default: 3600,
     readBy: HISTORY_READERS,
   },
   historyChannelEntries: {
@@ -349,7 +354,8 @@ const SETTINGS = {
     flag: 'history-channel-entries',
     help: 'entries kept per channel stream (channel:{name})',
     shownDefault: '100',
-    schema: () => z._default(positiveInt(), 100),
+    schema: () => positiveInt(),
+    default: 100,
     readBy: HISTORY_READERS,
   },
   historyChannelTtlSeconds: {
@@ -357,7 +363,8 @@ const SETTINGS = {
     flag: 'history-channel-ttl-seconds',
     help: 'how long a channel stream keeps an entry',
     shownDefault: '3600',
-    schema: () => z._default(positiveInt(), 3600),
+    schema: () => positiveInt(),
+    default: 3600,
     readBy: HISTORY_READERS,
   },
   historyBroadcastEntries: {
@@ -365,7 +372,8 @@ const SETTINGS = {
     flag: 'history-broadcast-entries',
     help: 'entries kept in the broadcast stream',
     shownDefault: '20',
-    schema: () => z._default(positiveInt(), 20),
+    schema: () => positiveInt(),
+    default: 20,
     readBy: HISTORY_READERS,
   },
   historyBroadcastTtlSeconds: {
@@ -373,7 +381,8 @@ const SETTINGS = {
     flag: 'history-broadcast-ttl-seconds',
     help: 'how long the broadcast stream keeps an entry',
     shownDefault: '3600',
-    schema: () => z._default(positiveInt(), 3600),
+    schema: () => positiveInt(),
+    default: 3600,
     readBy: HISTORY_READERS,
   },
   idempotencyWindowSeconds: {
@@ -381,7 +390,8 @@ const SETTINGS = {
     flag: 'idempotency-window-seconds',
     help: 'a request sent again with the same id within this window is answered "duplicate" and delivers nothing',
     shownDefault: '600',
-    schema: () => z._default(positiveInt(), 600),
+    schema: () => positiveInt(),
+    default: 600,
     // The action handler builds the same NotificationHistory, to replay it.
     readBy: HISTORY_READERS,
   },
@@ -389,28 +399,28 @@ const SETTINGS = {
     env: 'HERALD_OUTPUT_TOPIC_ARN',
     flag: 'output-topic-arn',
     help: 'SNS topic for client "publish" messages and presence events',
-    schema: () => z.optional(snsTopicArn()),
+    schema: () => snsTopicArn(),
     readBy: OUTPUT_READERS,
   },
   outputQueueUrl: {
     env: 'HERALD_OUTPUT_QUEUE_URL',
     flag: 'output-queue-url',
     help: 'SQS queue for client "send" messages (and presence, without a topic)',
-    schema: () => z.optional(httpUrl()),
+    schema: () => httpUrl(),
     readBy: OUTPUT_READERS,
   },
   inputQueueUrl: {
     env: 'HERALD_INPUT_QUEUE_URL',
     flag: 'input-queue-url',
     help: "SQS queue of notification requests to poll (failed ones stay for the queue's DLQ)",
-    schema: () => z.optional(httpUrl()),
+    schema: () => httpUrl(),
     readBy: ['server'],
   },
   notificationsQueueUrl: {
     env: 'HERALD_NOTIFICATIONS_QUEUE_URL',
     flag: 'notifications-queue-url',
     help: 'the notifications queue: the handlers take requests from it and re-enqueue broadcast shards to it',
-    schema: () => z.optional(httpUrl()),
+    schema: () => httpUrl(),
     readBy: FANOUT_READERS,
   },
   managementEndpoint: {
@@ -418,7 +428,7 @@ const SETTINGS = {
     flag: 'management-endpoint',
     help: "the WebSocket API's management endpoint, for handlers that post outside a WebSocket event",
     shownDefault: 'the one each event implies',
-    schema: () => z.optional(httpUrl()),
+    schema: () => httpUrl(),
     readBy: ['local-aws', 'actions', 'notifications', 'notifications-topic'],
   },
   broadcastShards: {
@@ -426,7 +436,8 @@ const SETTINGS = {
     flag: 'broadcast-shards',
     help: 'shards a broadcast is split into, one SQS message each',
     shownDefault: '8',
-    schema: () => z._default(positiveInt(), 8),
+    schema: () => positiveInt(),
+    default: 8,
     readBy: FANOUT_READERS,
   },
   fanoutConcurrency: {
@@ -434,7 +445,8 @@ const SETTINGS = {
     flag: 'fanout-concurrency',
     help: 'posts in flight at once per request',
     shownDefault: '64',
-    schema: () => z._default(positiveInt(), 64),
+    schema: () => positiveInt(),
+    default: 64,
     readBy: FANOUT_READERS,
   },
   idleTimeoutMs: {
@@ -442,7 +454,8 @@ const SETTINGS = {
     flag: 'idle-timeout-ms',
     help: 'a connection idle this long is closed (1001) and stops counting for presence',
     shownDefault: String(LIMITS.idleTimeoutMs),
-    schema: () => z._default(positiveInt(), LIMITS.idleTimeoutMs),
+    schema: () => positiveInt(),
+    default: LIMITS.idleTimeoutMs,
     readBy: LIFETIME_READERS,
   },
   maxConnectionAgeMs: {
@@ -450,7 +463,8 @@ const SETTINGS = {
     flag: 'max-connection-age-ms',
     help: 'a connection is closed at this age (1001)',
     shownDefault: String(LIMITS.maxConnectionAgeMs),
-    schema: () => z._default(positiveInt(), LIMITS.maxConnectionAgeMs),
+    schema: () => positiveInt(),
+    default: LIMITS.maxConnectionAgeMs,
     readBy: LIFETIME_READERS,
   },
   presenceOutboxLeaseMs: {
@@ -458,7 +472,8 @@ const SETTINGS = {
     flag: 'presence-outbox-lease-ms',
     help: 'a presence event committed but not yet published is left to its writer this long; then another writer publishes it (crash recovery)',
     shownDefault: '30000',
-    schema: () => z._default(positiveInt(), 30_000),
+    schema: () => positiveInt(),
+    default: 30_000,
     readBy: LIFETIME_READERS,
   },
   wsPingIntervalMs: {
@@ -466,7 +481,8 @@ const SETTINGS = {
     flag: 'ws-ping-interval-ms',
     help: 'WebSocket-level pings this often; a socket that misses one pong is terminated (0: no pings)',
     shownDefault: '30000',
-    schema: () => z._default(z.coerce.number().check(z.int(), z.minimum(0)), 30_000),
+    schema: () => z.coerce.number().check(z.int(), z.minimum(0)),
+    default: 30_000,
     readBy: ['server'],
   },
   rateLimit: {
@@ -474,7 +490,8 @@ const SETTINGS = {
     flag: 'rate-limit',
     help: 'client actions allowed per connection per second, with bursts of twice that',
     shownDefault: '20',
-    schema: () => z._default(z.coerce.number().check(z.positive()), 20),
+    schema: () => z.coerce.number().check(z.positive()),
+    default: 20,
     readBy: ['server'],
   },
   maxConnectionsPerUser: {
@@ -482,7 +499,8 @@ const SETTINGS = {
     flag: 'max-connections-per-user',
     help: "a user's open connections; past it the upgrade is refused with 429",
     shownDefault: '100',
-    schema: () => z._default(positiveInt(), 100),
+    schema: () => positiveInt(),
+    default: 100,
     readBy: ['server'],
   },
   maxConnectionsPerAddress: {
@@ -490,7 +508,8 @@ const SETTINGS = {
     flag: 'max-connections-per-address',
     help: "a source address's open connections; past it the upgrade is refused with 429",
     shownDefault: '1000',
-    schema: () => z._default(positiveInt(), 1000),
+    schema: () => positiveInt(),
+    default: 1000,
     readBy: ['server'],
   },
   maxConnections: {
@@ -498,7 +517,7 @@ const SETTINGS = {
     flag: 'max-connections',
     help: 'open connections in all; past it the upgrade is refused with 503',
     shownDefault: 'the V8 heap limit / 64 KiB',
-    schema: () => z.optional(positiveInt()),
+    schema: () => positiveInt(),
     readBy: ['server'],
   },
   maxBufferedBytes: {
@@ -506,7 +525,8 @@ const SETTINGS = {
     flag: 'max-buffered-bytes',
     help: 'unsent bytes a socket may hold; past it the connection is closed with 1013',
     shownDefault: '4194304',
-    schema: () => z._default(positiveInt(), 4 * 1024 * 1024),
+    schema: () => positiveInt(),
+    default: 4 * 1024 * 1024,
     readBy: ['server'],
   },
   headersTimeoutMs: {
@@ -514,7 +534,8 @@ const SETTINGS = {
     flag: 'headers-timeout-ms',
     help: 'time a connection has to send a whole request head (an upgrade too); then 408',
     shownDefault: '10000',
-    schema: () => z._default(positiveInt(), 10_000),
+    schema: () => positiveInt(),
+    default: 10_000,
     readBy: ['server'],
   },
   requestTimeoutMs: {
@@ -522,7 +543,8 @@ const SETTINGS = {
     flag: 'request-timeout-ms',
     help: 'time a request has to arrive in full; then 408',
     shownDefault: '30000',
-    schema: () => z._default(positiveInt(), 30_000),
+    schema: () => positiveInt(),
+    default: 30_000,
     readBy: ['server'],
   },
   handshakeTimeoutMs: {
@@ -530,7 +552,8 @@ const SETTINGS = {
     flag: 'handshake-timeout-ms',
     help: 'time to admit an upgrade (the token check, a key fetch); then 408',
     shownDefault: '10000',
-    schema: () => z._default(positiveInt(), 10_000),
+    schema: () => positiveInt(),
+    default: 10_000,
     readBy: ['server'],
   },
   keepAliveTimeoutMs: {
@@ -538,7 +561,8 @@ const SETTINGS = {
     flag: 'keep-alive-timeout-ms',
     help: 'an idle keep-alive HTTP connection is closed after this',
     shownDefault: '5000',
-    schema: () => z._default(positiveInt(), 5000),
+    schema: () => positiveInt(),
+    default: 5000,
     readBy: ['server'],
   },
   managementApi: {
@@ -546,14 +570,15 @@ const SETTINGS = {
     flag: 'management-api',
     help: 'who may call /@connections: loopback, any (with credentials: SigV4 or the backend key) or off',
     shownDefault: 'loopback',
-    schema: () => z._default(z.enum(['loopback', 'any', 'off']), 'loopback'),
+    schema: () => z.enum(['loopback', 'any', 'off']),
+    default: 'loopback',
     readBy: ['server'],
   },
   managementAccessKeys: {
     env: 'HERALD_MANAGEMENT_ACCESS_KEYS',
     flag: 'management-access-keys',
     help: 'SigV4 key pairs that may call /@connections with --management-api any: ID:SECRET[:SESSION_TOKEN],…',
-    schema: () => z.optional(z.string().check(z.minLength(1))),
+    schema: () => z.string().check(z.minLength(1)),
     secret: true,
     readBy: ['server'],
   },
@@ -561,7 +586,7 @@ const SETTINGS = {
     env: 'HERALD_ADVERTISE_URL',
     flag: 'advertise-url',
     help: "this node's URL as the other nodes reach it (its management API); set it to run several nodes on shared tables",
-    schema: () => z.optional(httpUrl()),
+    schema: () => httpUrl(),
     readBy: ['server'],
   },
   nodeHeartbeatMs: {
@@ -569,7 +594,8 @@ const SETTINGS = {
     flag: 'node-heartbeat-ms',
     help: 'with --advertise-url: how often the node renews its lease in the connections table and checks the others',
     shownDefault: '5000',
-    schema: () => z._default(positiveInt(), 5000),
+    schema: () => positiveInt(),
+    default: 5000,
     readBy: ['server'],
   },
   nodeLeaseMs: {
@@ -577,14 +603,16 @@ const SETTINGS = {
     flag: 'node-lease-ms',
     help: 'with --advertise-url: a node not heard from this long is dead; a survivor removes its connections (OFFLINE)',
     shownDefault: '15000',
-    schema: () => z._default(positiveInt(), 15_000),
+    schema: () => positiveInt(),
+    default: 15_000,
     readBy: ['server'],
   },
   lambda: {
     env: 'HERALD_LAMBDA',
     flag: 'lambda',
     help: "moved: the Lambda handlers' local API Gateway is herald-local-aws (@herald/local-aws)",
-    schema: () => z._default(z.stringbool(), false),
+    schema: () => z.stringbool(),
+    default: false,
     switch: true,
     readBy: ['server'],
   },
@@ -593,7 +621,8 @@ const SETTINGS = {
     flag: 'log-level',
     help: 'DEBUG, INFO, WARN or ERROR; tokens are never logged',
     shownDefault: 'INFO',
-    schema: () => z._default(z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']), 'INFO'),
+    schema: () => z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    default: 'INFO',
     readBy: CLI,
   },
 } as const satisfies Record<string, Setting>;
@@ -608,9 +637,14 @@ type NamesReadBy<R extends Reader> = {
 /** The settings any Lambda handler reads: one validated object per Lambda container. */
 type LambdaSettingName = NamesReadBy<LambdaHandlerName>;
 
+/** A setting's validated value: its schema's output, or undefined when it has no default. */
+type ValueOf<S extends Setting> = S extends { readonly default: unknown }
+  ? z.output<ReturnType<S['schema']>>
+  : z.output<ReturnType<S['schema']>> | undefined;
+
 /** Validated values, typed by each setting's schema. */
 type SettingValues<N extends SettingName> = {
-  readonly [K in N]: z.output<ReturnType<(typeof SETTINGS)[K]['schema']>>;
+  readonly [K in N]: ValueOf<(typeof SETTINGS)[K]>;
 };
 
 type Settings<R extends Reader> = SettingValues<NamesReadBy<R>>;

@@ -174,6 +174,35 @@ describe('loadLambdaSettings', () => {
   });
 });
 
+describe('defaults', () => {
+  it('each is a value its own schema accepts, written as a variable would give it', () => {
+    const withDefaults = Object.entries(SETTINGS).filter(([, setting]) => 'default' in setting);
+    expect(withDefaults.length).toBeGreaterThan(30);
+
+    for (const [name, setting] of withDefaults) {
+      const value = (setting as Setting).default;
+      const written = Array.isArray(value) ? value.join(',') : String(value);
+      const parsed = (setting as Setting).schema().safeParse(written);
+
+      expect({ name, parsed: parsed.success ? parsed.data : parsed.error.message }).toEqual({
+        name,
+        parsed: value,
+      });
+    }
+  });
+
+  it('is what an empty or absent variable gives, and no two loads share an array', () => {
+    const first = loadSettings('server', {
+      env: { HERALD_PORT: '', HERALD_JWT_REQUIRED_CLAIMS: '' },
+    });
+    const second = loadSettings('server', { env: {} });
+
+    expect(first).toMatchObject({ port: 8080, host: '127.0.0.1', jwtRequiredClaims: ['exp'] });
+    expect(first.jwtRequiredClaims).not.toBe(second.jwtRequiredClaims);
+    expect(first.jwtSecret).toBeUndefined();
+  });
+});
+
 describe('loadLambdaSettings for one handler', () => {
   it('validates only the settings that handler reads', () => {
     // A bad value of a setting the authorizer does not read is not its concern.
