@@ -7,7 +7,8 @@
 //   1. the stock ApiGatewayManagementApiClient + PostToConnectionCommand: the baseline;
 //   2. the same, with request checksums set to WHEN_REQUIRED;
 //   3. a reference: the SDK's own signer (@smithy/signature-v4) over a keep-alive node:http agent;
-//   4. a reference: Herald's SigV4PostSigner over the same kind of node:http agent;
+//   4. a reference: Herald's SigV4PostSigner over the same kind of node:http agent, each post
+//      bounded by the request's timeout (what the gateway sent over before undici);
 //   5. Herald's ApiGatewayConnectionGateway (SigV4PostSigner over undici's connection pool).
 // Every round runs each client once, in an order that rotates from round to
 // round, so drift and load fall on all alike. CPU per post is this process's
@@ -117,13 +118,33 @@ const postOverAgent = (
     req.on('error', reject);
     req.end(payload);
   });
-// What the gateway sent over before it moved to undici: its signer, node:http.
+// What the gateway sent over before it moved to undici: its signer, node:http,
+// and the same bound on each post (the request's own timeout).
 const heraldSigner = new SigV4PostSigner({ region: 'us-east-1', credentials });
 const heraldAgent = agent();
 const heraldSignerPost = async (connectionId: string) => {
   const path = `/bench/@connections/${encodeURIComponent(connectionId)}`;
   const headers = await heraldSigner.sign({ host: `127.0.0.1:${port}`, path, payload });
-  await postOverAgent(heraldAgent, path, headers);
+  await new Promise<void>((resolve, reject) => {
+    const req = request(
+      {
+        hostname: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers,
+        agent: heraldAgent,
+        timeout: 5000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', resolve);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('no answer in 5000 ms')));
+    req.on('error', reject);
+    req.end(payload);
+  });
 };
 const HERALD = "Herald's ApiGatewayConnectionGateway";
 const herald = new ApiGatewayConnectionGateway({
@@ -144,7 +165,7 @@ const clients: [string, (id: string) => Promise<unknown>][] = [
       stockWhenRequired.send(new PostToConnectionCommand({ ConnectionId: id, Data: payload })),
   ],
   ['reference: SDK signer + keep-alive agent', referencePost],
-  ["reference: Herald's signer + keep-alive agent", heraldSignerPost],
+  ["reference: Herald's signer + keep-alive agent + timeout", heraldSignerPost],
   [HERALD, (id) => herald.post(id, payload)],
 ];
 

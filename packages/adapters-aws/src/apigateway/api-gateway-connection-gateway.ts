@@ -40,7 +40,7 @@ interface ApiGatewayConnectionGatewayOptions {
  * middleware stack: it signs with SigV4PostSigner (a signing key derived
  * once per credentials and day, one HMAC per post; held to the SDK's signer
  * by a differential test) and sends over undici's keep-alive connection
- * pool, which takes about a third less CPU per post than `node:http` with a
+ * pool, which takes about a quarter less CPU per post than `node:http` with a
  * keep-alive agent (`pnpm --filter @herald/adapters-aws bench`). undici is
  * imported at the first post, so a Lambda that never posts does not load it
  * at init. Credentials still come from the standard provider chain, session
