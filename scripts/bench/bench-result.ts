@@ -1,6 +1,7 @@
 // What each benchmark hands to the root `pnpm bench` (scripts/bench/run-all.ts):
 // one line of JSON per goal, appended to the file its `--results FILE`
-// option names. Run on its own, a benchmark only prints its table.
+// option names. Run on its own, a benchmark only prints its table. And the
+// median every benchmark reports.
 import { appendFileSync } from 'node:fs';
 
 interface BenchResult {
@@ -22,5 +23,15 @@ const writeBenchResult = (file: string | undefined, results: readonly BenchResul
   appendFileSync(file, results.map((result) => `${JSON.stringify(result)}\n`).join(''));
 };
 
+/** The median of a benchmark's samples (the mean of the middle two for an even count). */
+const median = (xs: readonly number[]): number => {
+  if (xs.length === 0) throw new Error('the median of no samples');
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
 export type { BenchResult };
-export { writeBenchResult };
+export { median, writeBenchResult };

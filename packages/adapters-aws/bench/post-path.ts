@@ -28,7 +28,7 @@ import { Hash } from '@smithy/hash-node';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { writeBenchResult } from '../../../scripts/bench/bench-result.ts';
+import { median, writeBenchResult } from '../../../scripts/bench/bench-result.ts';
 
 const { values } = parseArgs({
   // `pnpm … bench -- --posts 2000` hands the script a leading `--`.
@@ -206,13 +206,6 @@ referenceAgent.destroy();
 heraldAgent.destroy();
 endpointProcess.disconnect();
 
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const GOAL = 0.3;
 const baseline = rounds.get(clients[0]?.[0] ?? '') ?? [];
 console.log(

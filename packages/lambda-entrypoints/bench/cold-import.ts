@@ -17,7 +17,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { writeBenchResult } from '../../../scripts/bench/bench-result.ts';
+import { median, writeBenchResult } from '../../../scripts/bench/bench-result.ts';
 import { type BuiltBundle, bundleEntries } from '../scripts/bundle-entries.ts';
 import { deployedEnvironment } from '../scripts/deployed-environment.ts';
 
@@ -61,14 +61,6 @@ const coldStart = async (file: string): Promise<ColdStart> => {
     console.log(JSON.stringify({ ready, cpu: (cpu.user + cpu.system) / 1000, imported: ready - t }));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', probe], { env });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as ColdStart;
-};
-
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
 interface Samples {

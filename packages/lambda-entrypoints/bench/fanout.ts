@@ -25,7 +25,7 @@ import { ApiGatewayConnectionGateway } from '@herald/adapters-aws/apigateway';
 import { InMemoryConnectionStore } from '@herald/adapters-memory';
 import { SystemClock } from '@herald/adapters-node';
 import { ConnectionRegistry, NotificationFanout } from '@herald/domain';
-import { writeBenchResult } from '../../../scripts/bench/bench-result.ts';
+import { median, writeBenchResult } from '../../../scripts/bench/bench-result.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -144,13 +144,6 @@ async function bench(): Promise<void> {
   gateway.close();
   endpointProcess.disconnect();
 
-  const median = (xs: readonly number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 === 1
-      ? (sorted[mid] as number)
-      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-  };
   const ratios = (measureOf: (run: Run) => number) =>
     ours.map((run, i) => measureOf(run) / measureOf(theirs[i] as Run));
   const range = (xs: readonly number[]) =>

@@ -15,6 +15,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { median } from '../../../scripts/bench/bench-result.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -75,13 +76,6 @@ for (let round = 0; round < ROUNDS; round++) {
   process.stderr.write(`bench: round ${round + 1} of ${ROUNDS}\n`);
 }
 
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 console.log(
   `\nFirst post in a fresh process, ${ROUNDS} interleaved rounds (Node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()
     .map((l) => l.toFixed(2))

@@ -23,7 +23,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { writeBenchResult } from '../../../scripts/bench/bench-result.ts';
+import { median, writeBenchResult } from '../../../scripts/bench/bench-result.ts';
 
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
@@ -136,13 +136,6 @@ const stopSide = async (side: Side) => {
   await exited;
 };
 
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const range = (xs: readonly number[]) =>
   `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 
