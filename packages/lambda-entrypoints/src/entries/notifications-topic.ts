@@ -1,23 +1,9 @@
-import { bindDynamoDbHistory, bindDynamoDbStores } from '../composition/bind-dynamodb.js';
-import { bindGateways } from '../composition/bind-gateways.js';
-import { bindNotificationFanout } from '../composition/bind-services.js';
-import { bindShardQueue } from '../composition/bind-shard-queue.js';
-import { bindClock, binders } from '../composition/binders.js';
+import { bindFanoutWithAdapters } from '../composition/bind-fanout.js';
 import { publishingMetrics } from '../composition/cloudwatch-metrics.js';
 import { lambdaServices } from '../composition/lambda-services.js';
 import { makeTopicNotificationsHandler } from '../handlers/notifications.js';
 
-const services = lambdaServices(
-  'notifications-topic',
-  binders(
-    bindClock,
-    bindDynamoDbStores,
-    bindDynamoDbHistory,
-    bindGateways,
-    bindShardQueue,
-    bindNotificationFanout,
-  ),
-);
+const services = lambdaServices('notifications-topic', bindFanoutWithAdapters);
 
 /** The input topic's subscriber. */
 const handler = publishingMetrics(
