@@ -20,24 +20,36 @@ interface HelpOptions {
   readonly extra?: readonly ExtraOption[];
 }
 
-const FLAG_WIDTH = 26;
-const ENV_WIDTH = 31;
+/** Two spaces between columns, whatever their widths. */
+const GUTTER = 2;
 
 const meaningOf = (setting: Setting) =>
   setting.shownDefault === undefined
     ? setting.help
     : `${setting.help} (default ${setting.shownDefault})`;
 
-/** `--help` for a command-line reader: every setting it reads, with its variable and default. */
+/**
+ * `--help` for a command-line reader: every setting it reads, with its
+ * variable and default, in columns as wide as their longest entry.
+ */
 const helpText = (reader: Reader, { usage, intro, extra = [] }: HelpOptions): string => {
-  const rows = namesReadBy(reader).map((name) => {
+  const settingRows = namesReadBy(reader).map((name) => {
     const setting: Setting = SETTINGS[name];
-    const env = setting.switch ? `${setting.env}=1` : setting.env;
-    return `  ${`--${setting.flag}`.padEnd(FLAG_WIDTH)}${env.padEnd(ENV_WIDTH)}${meaningOf(setting)}`;
+    return {
+      flag: `--${setting.flag}`,
+      env: setting.switch ? `${setting.env}=1` : setting.env,
+      meaning: meaningOf(setting),
+    };
   });
-  const extras = [...extra, { flag: 'help', help: 'show this text' }].map(
-    (option) => `  ${`--${option.flag}`.padEnd(FLAG_WIDTH)}${''.padEnd(ENV_WIDTH)}${option.help}`,
-  );
+  const extraRows = [...extra, { flag: 'help', help: 'show this text' }].map((option) => ({
+    flag: `--${option.flag}`,
+    env: '',
+    meaning: option.help,
+  }));
+  const header = { flag: 'flag', env: 'environment variable', meaning: 'meaning' };
+  const rows = [header, ...settingRows, ...extraRows];
+  const flagWidth = Math.max(...rows.map((row) => row.flag.length)) + GUTTER;
+  const envWidth = Math.max(...rows.map((row) => row.env.length)) + GUTTER;
   return [
     `Usage: ${usage}`,
     '',
@@ -45,9 +57,9 @@ const helpText = (reader: Reader, { usage, intro, extra = [] }: HelpOptions): st
     '',
     'Each option can also be set by its environment variable; a flag wins.',
     '',
-    `  ${'flag'.padEnd(FLAG_WIDTH)}${'environment variable'.padEnd(ENV_WIDTH)}meaning`,
-    ...rows,
-    ...extras,
+    ...rows.map((row) =>
+      `  ${row.flag.padEnd(flagWidth)}${row.env.padEnd(envWidth)}${row.meaning}`.trimEnd(),
+    ),
   ].join('\n');
 };
 

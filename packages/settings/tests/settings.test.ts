@@ -273,4 +273,14 @@ describe('helpText', () => {
     }
     expect(text).not.toContain('HERALD_BROADCAST_SHARDS');
   });
+
+  it('keeps flag, variable and meaning apart however long the names are', () => {
+    const text = helpText('server', { usage: 'herald [options]', intro: [] });
+
+    for (const name of namesReadBy('server')) {
+      const { flag, env } = SETTINGS[name];
+      // The longest names (--history-broadcast-ttl-seconds) once ran into their variable.
+      expect(text).toMatch(new RegExp(`^  --${flag} {2,}${env}(=1)? {2,}\\S`, 'm'));
+    }
+  });
 });
