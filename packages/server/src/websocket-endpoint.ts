@@ -81,6 +81,21 @@ const CAP_REFUSALS: Record<CapExceeded, { status: number; text: string; message:
 /** The rate limit is answered at most once per this window per connection; other frames over it are dropped. */
 const RATE_LIMITED_REPLY_EVERY_MS = 1000;
 
+/**
+ * A cap's refusals are logged (WARN) at most once per this window per cap,
+ * the next line saying how many were left out: a client that retries in a
+ * loop cannot flood the log, and `upgradesRefused` still counts every one.
+ */
+const CAP_WARNING_EVERY_MS = 60_000;
+
+/**
+ * Socket errors a client or its network causes, which ws answers by closing
+ * the socket itself: a protocol violation (`WS_ERR_*`: a message over the
+ * size limit, a bad opcode, an unmasked frame) or a dropped connection.
+ * Logged at INFO and DEBUG, without a stack; any other socket error is a WARN.
+ */
+const DROPPED_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
 const LIVE = Symbol('herald.connection');
 type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
@@ -137,9 +152,25 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   let closing = false;
   let failures = 0;
 
+  /** Per cap: when its refusal was last logged, and how many came after it. */
+  const capWarnings = new Map<CapExceeded, { loggedAt: number; unlogged: number }>();
+  const warnCapRefusal = (cap: CapExceeded): void => {
+    const now = clock.now();
+    const last = capWarnings.get(cap);
+    if (last !== undefined && now - last.loggedAt < CAP_WARNING_EVERY_MS) {
+      last.unlogged += 1;
+      return;
+    }
+    log.warn('connection refused', {
+      reason: `cap_${cap}`,
+      ...(last === undefined || last.unlogged === 0 ? {} : { refusedSinceLastLine: last.unlogged }),
+    });
+    capWarnings.set(cap, { loggedAt: now, unlogged: 0 });
+  };
+
   const refuseCap = (socket: Duplex, cap: CapExceeded): void => {
     const refusal = CAP_REFUSALS[cap];
-    log.warn('connection refused', { reason: `cap_${cap}` });
+    warnCapRefusal(cap);
     metrics.upgradeRefused(`cap_${cap}`);
     rejectUpgrade(socket, refusal.status, refusal.text, refusal.message);
   };
@@ -306,8 +337,17 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   function onSocketClose(this: WebSocket): void {
     onClose(liveOf(this));
   }
-  function onSocketError(this: WebSocket, error: Error): void {
-    log.warn('socket error', { error, connectionId: liveOf(this).connectionId });
+  function onSocketError(this: WebSocket, error: Error & { code?: string }): void {
+    const { connectionId } = liveOf(this);
+    if (error.code?.startsWith('WS_ERR_'))
+      log.info('connection closed: the client broke the WebSocket protocol', {
+        code: error.code,
+        reason: error.message,
+        connectionId,
+      });
+    else if (error.code !== undefined && DROPPED_CONNECTION_CODES.has(error.code))
+      log.debug('connection dropped', { code: error.code, connectionId });
+    else log.warn('socket error', { error, connectionId });
   }
 
   /** Every reply and error frame goes out through the gateway's one bounded write path. */

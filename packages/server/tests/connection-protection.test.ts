@@ -5,8 +5,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { InMemoryConnectionStore } from '@herald/adapters-memory';
 import { SystemClock } from '@herald/adapters-node';
 import { type ClientActions, ConnectionRegistry, type TokenVerifier } from '@herald/domain';
-import { waitFor } from '@herald/domain/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, waitFor } from '@herald/domain/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConnectionCaps } from '../src/connection-caps.js';
 import { createWebSocketEndpoint } from '../src/websocket-endpoint.js';
 import { WsConnectionGateway } from '../src/ws-connection-gateway.js';
@@ -72,6 +72,25 @@ describe('connection caps', () => {
     expect(otherUser).toBe(101);
     expect(again).toBe(101);
     expect(server.counters.upgradesRefused.user).toBe(1);
+  });
+
+  it("logs a cap's refusals at most once a minute, the next line counting the ones it left out", async () => {
+    const clock = new ManualClock();
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const warn = vi.spyOn(logger, 'warn');
+    const { wsUrl, server } = await start({ maxConnectionsPerUser: 1, clock, logger });
+    const url = `${wsUrl}/?authorization=${await token({ sub: 'retrying' })}`;
+    await connect(url);
+
+    for (let i = 0; i < 5; i++) expect(await refusal(url)).toBe(429);
+    clock.advance(60_000);
+    expect(await refusal(url)).toBe(429);
+
+    expect(warn.mock.calls.filter(([message]) => message === 'connection refused')).toEqual([
+      ['connection refused', { reason: 'cap_user' }],
+      ['connection refused', { reason: 'cap_user', refusedSinceLastLine: 4 }],
+    ]);
+    expect(server.counters.upgradesRefused.user).toBe(6);
   });
 
   it('holds 100 connections per user by default', async () => {

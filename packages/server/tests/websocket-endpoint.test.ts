@@ -1,5 +1,6 @@
+import { Logger } from '@aws-lambda-powertools/logger';
 import { waitFor } from '@herald/domain/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Client, connect, refusal, startServer, token } from './helpers.js';
 
 type Started = Awaited<ReturnType<typeof startServer>>;
@@ -110,6 +111,27 @@ describe('WebSocket endpoint', () => {
     client.send({ action: 'send', message: 'x'.repeat(33 * 1024) });
 
     expect((await client.closed).code).toBe(1009);
+  });
+
+  it('logs a client that breaks the protocol at INFO, with its code and no stack, not as a WARN', async () => {
+    const logger = new Logger({ serviceName: 'test', logLevel: 'SILENT' });
+    const info = vi.spyOn(logger, 'info');
+    const warn = vi.spyOn(logger, 'warn');
+    const { wsUrl } = await start({ logger });
+    const client = await connect(`${wsUrl}/?authorization=${await token()}`);
+
+    client.send({ action: 'send', message: 'x'.repeat(33 * 1024) });
+    await client.closed;
+
+    expect(info).toHaveBeenCalledWith(
+      'connection closed: the client broke the WebSocket protocol',
+      {
+        code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH',
+        reason: 'Max payload size exceeded',
+        connectionId: expect.any(String),
+      },
+    );
+    expect(warn).not.toHaveBeenCalled();
   });
 
   it('accepts a frame just under 32 KB', async () => {
