@@ -50,6 +50,7 @@ const dev = async (argv: readonly string[]): Promise<void> => {
       argv,
       env: process.env,
       onError: (where, error) => logger.error('emulated invocation failed', { where, error }),
+      log: logger,
     });
   } catch (error) {
     return fail(messageOf(error));
@@ -78,6 +79,7 @@ const main = async (argv: readonly string[]): Promise<void> => {
       settings,
       env: handlerEnv,
       onError: (where, error) => logger.error('emulated invocation failed', { where, error }),
+      log: logger,
     });
   } catch (error) {
     return fail(messageOf(error));

@@ -29,9 +29,11 @@ import {
   createUpgrader,
   keyMatches,
   LiveConnection,
+  logSocketError,
   MANAGEMENT_ROUTE,
   readBody,
   rejectUpgrade,
+  type SocketErrorLog,
   sendJson,
   serveManagementApi,
   WsConnectionGateway,
@@ -132,7 +134,16 @@ interface LambdaEmulationOptions {
     failures: readonly string[],
   ) => void;
   readonly onError?: (where: string, error: unknown) => void;
+  /**
+   * Where a client socket's errors are logged: a client that breaks the
+   * protocol (a message over 32 KB, which API Gateway closes with 1009) at
+   * INFO, a dropped connection at DEBUG. @default not logged
+   */
+  readonly log?: SocketErrorLog;
 }
+
+/** The log of an emulation given none. */
+const UNLOGGED: SocketErrorLog = { debug() {}, info() {}, warn() {} };
 
 const ROUTES = new Set(['ping', 'send', 'publish', 'subscribe', 'unsubscribe']);
 const LIVE = Symbol('herald.emulated-connection');
@@ -217,7 +228,10 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
   const identitySource = options.identitySource ?? DEFAULT_IDENTITY_SOURCE;
   const gateway = new WsConnectionGateway();
   const onError = options.onError ?? (() => undefined);
-  const completeUpgrade = createUpgrader();
+  const log = options.log ?? UNLOGGED;
+  const completeUpgrade = createUpgrader(function onSocketError(this: WebSocket, error: Error) {
+    logSocketError(log, (this as WebSocket & { [LIVE]: LiveConnection })[LIVE].connectionId, error);
+  });
   let handlers: LambdaHandlers | undefined;
   let domainName = '';
   let stopped = false;

@@ -12,6 +12,7 @@ import {
 } from '@herald/adapters-aws/emulators';
 import { sqsClientOptions } from '@herald/adapters-aws/sqs';
 import { generateDevCredentials } from '@herald/server';
+import type { SocketErrorLog } from '@herald/server/host';
 import { type Environment, environmentOf, helpText as settingsHelp } from '@herald/settings';
 import { loadLocalAwsConfig } from './settings.js';
 import { startLocalAws } from './start-local-aws.js';
@@ -72,6 +73,8 @@ const startLocalStack = async (options: {
   readonly argv: readonly string[];
   readonly env: Environment;
   readonly onError: (where: string, error: unknown) => void;
+  /** Where client socket errors are logged (see LambdaEmulationOptions.log). */
+  readonly log?: SocketErrorLog;
 }): Promise<LocalStack> => {
   const emulators: Emulators = await startEmulators({ log: () => undefined });
   try {
@@ -140,6 +143,7 @@ const startLocalStack = async (options: {
       settings: config.settings,
       env: config.handlerEnv,
       onError: options.onError,
+      ...(options.log === undefined ? {} : { log: options.log }),
       backendKey,
       inputTopicQueueUrl: input.queue.url,
     });

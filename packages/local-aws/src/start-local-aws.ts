@@ -5,6 +5,7 @@ import { sqsClientOptions } from '@herald/adapters-aws/sqs';
 import { keySourceChoice } from '@herald/adapters-aws/wiring/keys';
 import { ConfigurationError } from '@herald/domain';
 import { createPrometheusMetrics, generateDevCredentials, signDevToken } from '@herald/server';
+import type { SocketErrorLog } from '@herald/server/host';
 import { type Environment, environmentOf, SETTINGS } from '@herald/settings';
 import { createLambdaEmulation } from './lambda-emulation.js';
 import { lambdaHandlers } from './lambda-handlers.js';
@@ -15,6 +16,8 @@ interface StartOptions {
   /** The Lambda functions' HERALD_* variables (flags included) and the SDK's AWS_* ones. */
   readonly env: Environment;
   readonly onError: (where: string, error: unknown) => void;
+  /** Where client socket errors are logged (see LambdaEmulationOptions.log). */
+  readonly log?: SocketErrorLog;
   /**
    * Serve `POST /notifications` (into the notifications queue) and `GET
    * /presence` to backends presenting this key. @default no backend routes
@@ -33,6 +36,7 @@ const startLocalAws = async ({
   settings,
   env,
   onError,
+  log,
   backendKey,
   inputTopicQueueUrl,
 }: StartOptions) => {
@@ -105,6 +109,7 @@ const startLocalAws = async ({
       streamArn,
     },
     onError,
+    ...(log === undefined ? {} : { log }),
   });
   const address = await emulation.start();
   const lines = [

@@ -97,8 +97,16 @@ describe('herald-local-aws dev', () => {
         },
         { timeoutMs: 5000, intervalMs: 50, what: 'the delivery in GET /metrics' },
       );
+      // A hostile client: a message over API Gateway's 32 KB once ended the whole process.
+      const oversized = await connect(wsUrl);
+      oversized.send({ action: 'send', message: 'x'.repeat(33 * 1024) });
+      const oversizedClosed = await oversized.closed;
+      client.send({ action: 'ping' });
+      const pong = await client.json();
       await client.close();
 
+      expect(oversizedClosed.code).toBe(1009);
+      expect(pong).toMatchObject({ type: 'pong' });
       expect(headerOnly).toBe(401);
       expect(badToken).toBe(403);
       expect(online).toMatchObject([{ userId: 'dev-user', online: true, connections: 1 }]);

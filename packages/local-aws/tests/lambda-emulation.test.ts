@@ -16,7 +16,7 @@ import {
   TEST_SECRET as SECRET,
   signTestToken as token,
 } from '@herald/server/testing';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createLambdaEmulation } from '../src/lambda-emulation.js';
 import { lambdaHandlers } from '../src/lambda-handlers.js';
 import { emulatorEnvironment } from './support/emulator-environment.js';
@@ -32,6 +32,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
   let snsClient: SNSClient;
   let outputs: ReturnType<typeof collector>;
   let presence: ReturnType<typeof collector>;
+  const log = { debug: vi.fn(), info: vi.fn(), warn: vi.fn() };
 
   beforeAll(async () => {
     Object.assign(process.env, emulatorEnvironment());
@@ -78,6 +79,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
       onBatch: (source, _size, failures) => {
         if (source === 'notifications') failedBatches.push(...failures);
       },
+      log,
     });
     wsUrl = (await emulation.start()).wsUrl;
   }, 60_000);
@@ -119,6 +121,25 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     expect(await refusal(wsUrl)).toBe(401);
     expect(await refusal(`${wsUrl}?authorization=${await token({}, undefined, -10)}`)).toBe(403);
     await Promise.all(clients.map((c) => c.close()));
+  }, 15_000);
+
+  it('closes a message over 32 KB with 1009 as API Gateway does, logs it at INFO, and keeps serving', async () => {
+    const client = await device('oversized-user');
+
+    // Without an 'error' listener on the socket, ws's error for it ended the whole process.
+    client.send({ action: 'send', message: 'x'.repeat(33 * 1024) });
+    const closed = await client.closed;
+    const other = await device('after-oversized');
+    other.send({ action: 'ping' });
+
+    expect(closed.code).toBe(1009);
+    expect(await other.json()).toMatchObject({ type: 'pong' });
+    expect(log.info).toHaveBeenCalledWith(
+      'connection closed: the client broke the WebSocket protocol',
+      expect.objectContaining({ code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' }),
+    );
+    expect(log.warn).not.toHaveBeenCalled();
+    await other.close();
   }, 15_000);
 
   it('delivers exactly the data of a Sumu request sent to the notifications queue', async () => {

@@ -13,4 +13,5 @@ export {
   MAX_BUFFERED_BYTES,
   WsConnectionGateway,
 } from './ws-connection-gateway.js';
-export { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
+export type { SocketErrorLog } from './ws-upgrade.js';
+export { createUpgrader, logSocketError, rejectUpgrade } from './ws-upgrade.js';

@@ -21,7 +21,7 @@ import type { CapExceeded, ConnectionCaps } from './connection-caps.js';
 import type { StoreBacklog } from './store-backlog.js';
 import { presentedTokenOf, requestedProtocolOf } from './token-carriers.js';
 import { LiveConnection, SETTLED, type WsConnectionGateway } from './ws-connection-gateway.js';
-import { createUpgrader, rejectUpgrade } from './ws-upgrade.js';
+import { createUpgrader, logSocketError, rejectUpgrade } from './ws-upgrade.js';
 
 interface WebSocketEndpointOptions {
   /** Clients may connect to `/` or `/{stage}`. */
@@ -88,14 +88,6 @@ const RATE_LIMITED_REPLY_EVERY_MS = 1000;
  */
 const CAP_WARNING_EVERY_MS = 60_000;
 
-/**
- * Socket errors a client or its network causes, which ws answers by closing
- * the socket itself: a protocol violation (`WS_ERR_*`: a message over the
- * size limit, a bad opcode, an unmasked frame) or a dropped connection.
- * Logged at INFO and DEBUG, without a stack; any other socket error is a WARN.
- */
-const DROPPED_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
-
 const LIVE = Symbol('herald.connection');
 type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 const liveOf = (socket: WebSocket): LiveConnection => (socket as LiveSocket)[LIVE];
@@ -148,7 +140,7 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   const burstAllowanceMs = burst > 1 ? (burst - 1) * msPerAction : 0;
   const { caps, handshakeTimeoutMs } = options;
   const metrics = options.metrics ?? NO_METRICS;
-  const completeUpgrade = createUpgrader();
+  const completeUpgrade = createUpgrader(onSocketError);
   let closing = false;
   let failures = 0;
 
@@ -297,7 +289,6 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
     (socket as LiveSocket)[LIVE] = live;
     socket.on('message', onSocketMessage);
     socket.on('close', onSocketClose);
-    socket.on('error', onSocketError);
   };
 
   /**
@@ -337,17 +328,8 @@ const createWebSocketEndpoint = (options: WebSocketEndpointOptions): WebSocketEn
   function onSocketClose(this: WebSocket): void {
     onClose(liveOf(this));
   }
-  function onSocketError(this: WebSocket, error: Error & { code?: string }): void {
-    const { connectionId } = liveOf(this);
-    if (error.code?.startsWith('WS_ERR_'))
-      log.info('connection closed: the client broke the WebSocket protocol', {
-        code: error.code,
-        reason: error.message,
-        connectionId,
-      });
-    else if (error.code !== undefined && DROPPED_CONNECTION_CODES.has(error.code))
-      log.debug('connection dropped', { code: error.code, connectionId });
-    else log.warn('socket error', { error, connectionId });
+  function onSocketError(this: WebSocket, error: Error): void {
+    logSocketError(log, liveOf(this).connectionId, error);
   }
 
   /** Every reply and error frame goes out through the gateway's one bounded write path. */
