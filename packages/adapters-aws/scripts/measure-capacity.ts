@@ -96,9 +96,9 @@ try {
     connections.touch('AbCdEfGhIjKlMnO=', Date.now(), Date.now() + LIMITS.idleTimeoutMs),
   );
   await measure('connections: addChannel, one transaction (write)', () =>
-    connections.addChannel('AbCdEfGhIjKlMnO=', 'room-1'),
+    connections.addChannel('AbCdEfGhIjKlMnO=', 'room-1', LIMITS.maxChannelsPerConnection),
   );
-  await connections.addChannel('AbCdEfGhIjKlMnO=', 'room-2');
+  await connections.addChannel('AbCdEfGhIjKlMnO=', 'room-2', LIMITS.maxChannelsPerConnection);
   await measure('connections: listByUser, 1 connection (read)', () =>
     connections.listByUser('alice'),
   );

@@ -5,7 +5,7 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
-import { type OutboundEvent, PresenceTracker } from '@herald/domain';
+import { LIMITS, type OutboundEvent, PresenceTracker } from '@herald/domain';
 import { connectionRecord, ManualClock, waitFor } from '@herald/domain/testing';
 import { describe, expect, inject, it } from 'vitest';
 import {
@@ -78,7 +78,7 @@ describe('DynamoDB Streams → PresenceTracker (DynamoDB Local)', () => {
     const { tables, connections, record, apply, statuses, clock } = await setup();
     await connections.put(record('phone', 'alice'));
     await connections.put(record('laptop', 'alice'));
-    await connections.addChannel('phone', 'room-1');
+    await connections.addChannel('phone', 'room-1', LIMITS.maxChannelsPerConnection);
     await connections.touch('laptop', clock.now(), clock.now() + HOUR);
     await connections.delete('phone');
     await connections.delete('laptop');

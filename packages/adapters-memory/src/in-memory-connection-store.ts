@@ -1,5 +1,6 @@
 import type {
   BroadcastShard,
+  ChannelAdded,
   Clock,
   ConnectionRecord,
   ConnectionStore,
@@ -102,15 +103,19 @@ class InMemoryConnectionStore implements ConnectionStore {
     return true;
   }
 
-  async addChannel(connectionId: string, channel: string): Promise<boolean> {
+  async addChannel(
+    connectionId: string,
+    channel: string,
+    maxChannels: number,
+  ): Promise<ChannelAdded> {
     const record = this.live(connectionId, this.clock.now());
-    if (record === undefined) return false;
-    if (!record.channels.includes(channel)) {
-      this.records.set(connectionId, { ...record, channels: [...record.channels, channel] });
-      addTo(this.byChannel, channel, connectionId);
-      this.changes++;
-    }
-    return true;
+    if (record === undefined) return 'absent';
+    if (record.channels.includes(channel)) return 'added';
+    if (record.channels.length >= maxChannels) return 'full';
+    this.records.set(connectionId, { ...record, channels: [...record.channels, channel] });
+    addTo(this.byChannel, channel, connectionId);
+    this.changes++;
+    return 'added';
   }
 
   async removeChannel(connectionId: string, channel: string): Promise<boolean> {

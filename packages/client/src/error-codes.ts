@@ -10,6 +10,7 @@ const SERVER_ERROR_CODES = [
   'payload_too_large',
   'unknown_action',
   'channel_not_allowed',
+  'too_many_channels',
   'connection_not_found',
   'rate_limited',
   'output_unavailable',

@@ -142,6 +142,9 @@ const SYSTEM_CLOCK: ClientClock = {
  * channels, and resumes its streams, delivering each notification once, in
  * order.
  */
+/** The error codes that answer a `subscribe` instead of `subscribed`. */
+const REFUSED_SUBSCRIBE = new Set(['channel_not_allowed', 'too_many_channels']);
+
 class HeraldClient extends Emitter<HeraldClientEvents> {
   private readonly options: HeraldClientOptions;
   private readonly clock: ClientClock;
@@ -488,7 +491,8 @@ class HeraldClient extends Emitter<HeraldClientEvents> {
       this.renew();
       return;
     }
-    if (error.code === 'channel_not_allowed' && link.owed > 0) {
+    // A refused subscribe is its answer too (the error names no channel, so it is counted).
+    if (REFUSED_SUBSCRIBE.has(error.code) && link.owed > 0) {
       link.owed -= 1;
       this.settle(link);
     }

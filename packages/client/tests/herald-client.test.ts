@@ -360,6 +360,40 @@ describe('HeraldClient', () => {
       expect(replacement.frames.at(-1)).toEqual({ action: 'send', message: 'after' });
     });
 
+    it('takes over with a replacement whose subscribes were refused, reporting each refusal', async () => {
+      const context = await connected({ maxConnectionAgeMs: 2 * HOUR, renewBeforeMs: 300_000 });
+      client = context.client;
+      client.subscribe('room-1');
+      client.subscribe('room-2');
+      const old = FakeSocket.last;
+      old.receive({ type: 'subscribed', channel: 'room-1' });
+      old.receive({ type: 'subscribed', channel: 'room-2' });
+
+      await context.clock.advance(2 * HOUR - 300_000);
+      const replacement = FakeSocket.last;
+      replacement.open();
+      replacement.receive({
+        type: 'error',
+        code: 'channel_not_allowed',
+        message: 'no',
+        temporary: false,
+      });
+      const oldOpenAfterOneAnswer = old.closedWith;
+      replacement.receive({
+        type: 'error',
+        code: 'too_many_channels',
+        message: 'full',
+        temporary: false,
+      });
+
+      expect(oldOpenAfterOneAnswer).toBeUndefined();
+      expect(old.closedWith).toBe(1000);
+      expect(context.seen.errors.map((e) => e.code)).toEqual([
+        'channel_not_allowed',
+        'too_many_channels',
+      ]);
+    });
+
     it('refreshes the token in-band before it expires', async () => {
       const context = await connected({
         refreshBeforeExpiryMs: 60_000,

@@ -78,6 +78,17 @@ class ChannelNotAllowedError extends HeraldError {
   }
 }
 
+/** A subscribe that would take a connection past its channel limit; unsubscribe from one first. */
+class TooManyChannelsError extends HeraldError {
+  readonly code = 'too_many_channels';
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`a connection may subscribe to at most ${limit} channels; unsubscribe from one first`);
+    this.limit = limit;
+  }
+}
+
 /** A resume naming a stream the connection may not read (another user's, or a channel its token does not allow). */
 class StreamNotAllowedError extends HeraldError {
   readonly code = 'stream_not_allowed';
@@ -314,6 +325,7 @@ export {
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   TokenUserMismatchError,
+  TooManyChannelsError,
   UnauthorizedError,
   UnknownActionError,
   ValidationError,

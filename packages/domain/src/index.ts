@@ -19,6 +19,7 @@ export {
   TOKEN_DENIAL_REASONS,
   TokenDeniedError,
   TokenUserMismatchError,
+  TooManyChannelsError,
   UnauthorizedError,
   UnknownActionError,
   ValidationError,
@@ -117,7 +118,7 @@ export type {
   GatewayConnection,
   PostOutcome,
 } from './ports/connection-gateway.js';
-export type { ConnectionStore, ListOptions } from './ports/connection-store.js';
+export type { ChannelAdded, ConnectionStore, ListOptions } from './ports/connection-store.js';
 export type { EventPublisher } from './ports/event-publisher.js';
 export type { HistoryRead, HistoryStore, NewHistoryEntry } from './ports/history-store.js';
 export type { IdempotencyStore } from './ports/idempotency-store.js';

@@ -18,6 +18,13 @@ const LIMITS = {
   /** Most ids in one target list of a notification request. */
   maxTargetsPerList: 10_000,
   /**
+   * Most channels one connection is subscribed to at once. Every subscription
+   * is a membership item that the connection's disconnect deletes, and the
+   * connection's own record lists them (a DynamoDB item holds 400 KB), so a
+   * token allowing every channel (`*`) must not mean unbounded subscriptions.
+   */
+  maxChannelsPerConnection: 100,
+  /**
    * Deepest nesting of arrays and objects in a free-form value (a client
    * frame's `message`, a notification request's `data` or `Body`): the value
    * itself counts as level 1. Deeper values are refused with `bad_request`, so

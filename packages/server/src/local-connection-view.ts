@@ -1,5 +1,6 @@
 import type {
   BroadcastShard,
+  ChannelAdded,
   ConnectionRecord,
   ConnectionStore,
   ListOptions,
@@ -43,8 +44,8 @@ class LocalConnectionView implements ConnectionStore {
     return this.store.touch(connectionId, lastSeenAt, expiresAt);
   }
 
-  addChannel(connectionId: string, channel: string): Promise<boolean> {
-    return this.store.addChannel(connectionId, channel);
+  addChannel(connectionId: string, channel: string, maxChannels: number): Promise<ChannelAdded> {
+    return this.store.addChannel(connectionId, channel, maxChannels);
   }
 
   removeChannel(connectionId: string, channel: string): Promise<boolean> {

@@ -104,6 +104,27 @@ describe('WebSocket endpoint', () => {
     ]);
   });
 
+  it('refuses the 101st channel of a connection with too_many_channels, and keeps it open', async () => {
+    const { wsUrl } = await start({ rateLimitPerSecond: 1000 });
+    const client = await connect(`${wsUrl}/?authorization=${await token({ channels: ['*'] })}`);
+
+    for (let i = 0; i < 101; i++) client.send({ action: 'subscribe', channel: `room-${i}` });
+    const replies = (await client.next(101)).map((m) => JSON.parse(m));
+    client.send({ action: 'unsubscribe', channel: 'room-0' });
+    client.send({ action: 'subscribe', channel: 'room-100' });
+
+    expect(replies.slice(0, 100).every((r) => r.type === 'subscribed')).toBe(true);
+    expect(replies[100]).toMatchObject({
+      type: 'error',
+      code: 'too_many_channels',
+      temporary: false,
+    });
+    expect((await client.next(2)).map((m) => JSON.parse(m))).toEqual([
+      { type: 'unsubscribed', channel: 'room-0' },
+      { type: 'subscribed', channel: 'room-100' },
+    ]);
+  });
+
   it('closes with 1009 on a frame over 32 KB, as API Gateway does', async () => {
     const { wsUrl } = await start();
     const client = await connect(`${wsUrl}/?authorization=${await token()}`);

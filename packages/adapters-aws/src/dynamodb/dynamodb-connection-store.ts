@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import {
   type BroadcastShard,
+  type ChannelAdded,
   type Clock,
   type ConnectionRecord,
   type ConnectionStore,
@@ -218,30 +219,63 @@ class DynamoDbConnectionStore implements ConnectionStore {
     }
   }
 
-  /** One transaction: the connection's channel set and the membership item change together. */
-  async addChannel(connectionId: string, channel: string): Promise<boolean> {
+  /**
+   * One transaction: the connection's channel set and the membership item
+   * change together, and only while the set holds fewer than `maxChannels`
+   * (or this channel already): racing adds cannot pass the bound. A refused
+   * condition hands back the connection item as it stood, which tells a
+   * connection at its bound from one that is gone.
+   */
+  async addChannel(
+    connectionId: string,
+    channel: string,
+    maxChannels: number,
+  ): Promise<ChannelAdded> {
     const now = this.clock.now();
-    return this.transact('addChannel', [
-      {
-        Update: {
-          TableName: this.table,
-          Key: connectionKey(connectionId),
-          UpdateExpression: 'ADD channels :channel',
-          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-          ExpressionAttributeValues: { ':channel': new Set([channel]), ':now': now },
-        },
-      },
-      {
-        Put: {
-          TableName: this.table,
-          Item: {
-            ...membershipKey(channel, connectionId),
-            memberId: connectionId,
-            ttl: epochSeconds(now + this.maxConnectionAgeMs),
-          },
-        },
-      },
-    ]);
+    try {
+      const result = await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: connectionKey(connectionId),
+                UpdateExpression: 'ADD channels :channels',
+                ConditionExpression:
+                  'attribute_exists(pk) AND expiresAt > :now AND ' +
+                  '(attribute_not_exists(channels) OR contains(channels, :channel) OR size(channels) < :max)',
+                ExpressionAttributeValues: {
+                  ':channels': new Set([channel]),
+                  ':channel': channel,
+                  ':now': now,
+                  ':max': maxChannels,
+                },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              },
+            },
+            {
+              Put: {
+                TableName: this.table,
+                Item: {
+                  ...membershipKey(channel, connectionId),
+                  memberId: connectionId,
+                  ttl: epochSeconds(now + this.maxConnectionAgeMs),
+                },
+              },
+            },
+          ],
+          ...capacityRequest(this.onCapacity),
+        }),
+      );
+      report(this.onCapacity, 'addChannel', result.ConsumedCapacity);
+      return 'added';
+    } catch (error) {
+      if (!conditionFailed(error)) throw error;
+      // The item as it stood (raw attribute values: the document client does not convert errors).
+      const stood = (error as TransactionCanceledException).CancellationReasons?.[0]?.Item;
+      const expiresAt = Number(stood?.expiresAt?.N ?? Number.NaN);
+      return expiresAt > now ? 'full' : 'absent';
+    }
   }
 
   async removeChannel(connectionId: string, channel: string): Promise<boolean> {

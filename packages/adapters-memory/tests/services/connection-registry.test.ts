@@ -4,6 +4,8 @@ import {
   ConnectionNotFoundError,
   type ConnectionRecord,
   ConnectionRegistry,
+  LIMITS,
+  TooManyChannelsError,
   ValidationError,
 } from '@herald/domain';
 import { ManualClock } from '@herald/domain/testing';
@@ -93,6 +95,25 @@ describe('ConnectionRegistry', () => {
     );
     await expect(registry.unsubscribe('nope', 'room-1')).rejects.toBeInstanceOf(
       ConnectionNotFoundError,
+    );
+  });
+
+  it('refuses a subscribe past the channel limit, and takes it again after an unsubscribe', async () => {
+    const { registry, principal } = setup();
+    await registry.connect('c1', principal('alice', ['*']));
+    const limit = LIMITS.maxChannelsPerConnection;
+    for (let i = 0; i < limit; i++) await registry.subscribe('c1', `room-${i}`);
+
+    await registry.subscribe('c1', 'room-0');
+    const refused = await registry.subscribe('c1', 'one-too-many').catch((error) => error);
+    await registry.unsubscribe('c1', 'room-0');
+    await registry.subscribe('c1', 'one-too-many');
+
+    expect(refused).toBeInstanceOf(TooManyChannelsError);
+    expect(refused).toMatchObject({ code: 'too_many_channels', temporary: false, limit: 100 });
+    expect((await registry.get('c1'))?.channels).toHaveLength(limit);
+    expect((await registry.listByChannel('one-too-many')).items.map((r) => r.connectionId)).toEqual(
+      ['c1'],
     );
   });
 

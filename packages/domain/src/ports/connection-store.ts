@@ -1,5 +1,8 @@
 import type { BroadcastShard, ConnectionRecord, Page } from '../model/connection.js';
 
+/** What `addChannel` did. */
+type ChannelAdded = 'added' | 'absent' | 'full';
+
 interface ListOptions {
   readonly cursor?: string;
   /** Most items in one page; a store may return fewer. */
@@ -23,8 +26,13 @@ interface ConnectionStore {
   delete(connectionId: string): Promise<ConnectionRecord | undefined>;
   /** Refreshes liveness; false when the connection is absent. */
   touch(connectionId: string, lastSeenAt: number, expiresAt: number): Promise<boolean>;
-  /** Adds a channel membership; false when the connection is absent. */
-  addChannel(connectionId: string, channel: string): Promise<boolean>;
+  /**
+   * Adds a channel membership, unless the connection already holds
+   * `maxChannels` other channels: `added` (also when it was a member already),
+   * `absent` when the connection is not there, `full` when it is at the bound.
+   * Atomic: adds racing on one connection never take it past `maxChannels`.
+   */
+  addChannel(connectionId: string, channel: string, maxChannels: number): Promise<ChannelAdded>;
   /** Removes a channel membership; false when the connection is absent. */
   removeChannel(connectionId: string, channel: string): Promise<boolean>;
   listByUser(userId: string): Promise<readonly ConnectionRecord[]>;
@@ -33,4 +41,4 @@ interface ConnectionStore {
   scan(shard: BroadcastShard, options?: ListOptions): Promise<Page<ConnectionRecord>>;
 }
 
-export type { ConnectionStore, ListOptions };
+export type { ChannelAdded, ConnectionStore, ListOptions };

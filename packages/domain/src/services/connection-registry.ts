@@ -1,4 +1,8 @@
-import { ChannelNotAllowedError, ConnectionNotFoundError } from '../errors.js';
+import {
+  ChannelNotAllowedError,
+  ConnectionNotFoundError,
+  TooManyChannelsError,
+} from '../errors.js';
 import { LIMITS } from '../limits.js';
 import type {
   BroadcastShard,
@@ -146,9 +150,13 @@ class ConnectionRegistry {
     if (!allowsChannel(record.allowedChannels, name.value)) {
       throw new ChannelNotAllowedError(name.value);
     }
-    if (!(await this.store.addChannel(connectionId, name.value))) {
-      throw new ConnectionNotFoundError(connectionId);
-    }
+    const added = await this.store.addChannel(
+      connectionId,
+      name.value,
+      LIMITS.maxChannelsPerConnection,
+    );
+    if (added === 'absent') throw new ConnectionNotFoundError(connectionId);
+    if (added === 'full') throw new TooManyChannelsError(LIMITS.maxChannelsPerConnection);
   }
 
   async unsubscribe(connectionId: string, channel: string): Promise<void> {

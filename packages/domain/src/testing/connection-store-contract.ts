@@ -7,6 +7,8 @@ import { ManualClock } from './manual-clock.js';
 type ConnectionStoreFactory = (clock: ManualClock) => ConnectionStore | Promise<ConnectionStore>;
 
 const HOUR = 3_600_000;
+/** A channel bound no test reaches, for the tests that are not about it. */
+const ANY = 100;
 
 /** The behaviour every ConnectionStore must have. Each test gets a fresh store. */
 const describeConnectionStoreContract = (name: string, factory: ConnectionStoreFactory): void => {
@@ -60,7 +62,7 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
       expect(await store.get('nope')).toBeUndefined();
       expect(await store.delete('nope')).toBeUndefined();
       expect(await store.touch('nope', 1, 2)).toBe(false);
-      expect(await store.addChannel('nope', 'room-1')).toBe(false);
+      expect(await store.addChannel('nope', 'room-1', ANY)).toBe('absent');
     });
 
     it('keeps the protocol a client opted into, through refreshes and channel changes', async () => {
@@ -69,7 +71,7 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
 
       await store.put(stored);
       await store.touch('c1', stored.lastSeenAt + 1, stored.expiresAt + 1);
-      await store.addChannel('c1', 'room-1');
+      await store.addChannel('c1', 'room-1', ANY);
 
       expect((await store.get('c1'))?.protocol).toBe('herald.v1');
       expect((await store.listByChannel('room-1')).items[0]?.protocol).toBe('herald.v1');
@@ -79,7 +81,7 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
     it('deletes a connection with its channel memberships and returns what it removed', async () => {
       const { store, record } = await setup();
       await store.put(record('c1', 'u1'));
-      await store.addChannel('c1', 'room-1');
+      await store.addChannel('c1', 'room-1', ANY);
 
       const removed = await store.delete('c1');
 
@@ -104,7 +106,7 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
     it('treats an expired connection as absent on every read', async () => {
       const { store, record, clock } = await setup();
       await store.put(record('c1', 'u1', { expiresAt: clock.now() + 1000 }));
-      await store.addChannel('c1', 'room-1');
+      await store.addChannel('c1', 'room-1', ANY);
 
       clock.advance(1001);
 
@@ -134,10 +136,10 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
       await store.put(record('c1', 'u1'));
       await store.put(record('c2', 'u2'));
 
-      expect(await store.addChannel('c1', 'room-1')).toBe(true);
-      expect(await store.addChannel('c1', 'room-1')).toBe(true);
-      await store.addChannel('c2', 'room-1');
-      await store.addChannel('c2', 'room-2');
+      expect(await store.addChannel('c1', 'room-1', ANY)).toBe('added');
+      expect(await store.addChannel('c1', 'room-1', ANY)).toBe('added');
+      await store.addChannel('c2', 'room-1', ANY);
+      await store.addChannel('c2', 'room-2', ANY);
       expect(await store.removeChannel('c2', 'room-1')).toBe(true);
 
       expect(ids((await store.listByChannel('room-1')).items)).toEqual(['c1']);
@@ -146,12 +148,63 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
       expect((await store.get('c2'))?.channels).toEqual(['room-2']);
     });
 
+    it('refuses a channel past maxChannels, and takes it once another is removed', async () => {
+      const { store, record } = await setup();
+      await store.put(record('c1', 'u1', { allowedChannels: ['*'] }));
+
+      const added = [
+        await store.addChannel('c1', 'room-1', 2),
+        await store.addChannel('c1', 'room-2', 2),
+        await store.addChannel('c1', 'room-2', 2),
+        await store.addChannel('c1', 'room-3', 2),
+      ];
+      const heldWhenFull = (await store.get('c1'))?.channels;
+      const room3WhenFull = (await store.listByChannel('room-3')).items;
+      await store.removeChannel('c1', 'room-1');
+      const afterRemoval = await store.addChannel('c1', 'room-3', 2);
+
+      expect(added).toEqual(['added', 'added', 'added', 'full']);
+      expect([...(heldWhenFull ?? [])].sort()).toEqual(['room-1', 'room-2']);
+      expect(room3WhenFull).toEqual([]);
+      expect(afterRemoval).toBe('added');
+      expect([...((await store.get('c1'))?.channels ?? [])].sort()).toEqual(['room-2', 'room-3']);
+    });
+
+    it('never takes a connection past maxChannels, however many adds race', async () => {
+      const { store, record } = await setup();
+      await store.put(record('c1', 'u1', { allowedChannels: ['*'] }));
+      const channels = Array.from({ length: 10 }, (_, i) => `race-${i}`);
+
+      const added = await Promise.all(
+        channels.map((channel) => store.addChannel('c1', channel, 3)),
+      );
+      const held = (await store.get('c1'))?.channels ?? [];
+      const members = await Promise.all(
+        channels.map(async (channel) => (await store.listByChannel(channel)).items.length),
+      );
+
+      expect(added.filter((a) => a === 'added')).toHaveLength(3);
+      expect(added.filter((a) => a === 'full')).toHaveLength(7);
+      expect(held).toHaveLength(3);
+      expect(channels.filter((_, i) => members[i] === 1).sort()).toEqual([...held].sort());
+    });
+
+    it('answers absent, not full, for an expired connection', async () => {
+      const { store, record, clock } = await setup();
+      await store.put(record('c1', 'u1', { expiresAt: clock.now() + 1000 }));
+      await store.addChannel('c1', 'room-1', 1);
+      clock.advance(1001);
+
+      expect(await store.addChannel('c1', 'room-2', 1)).toBe('absent');
+      expect(await store.addChannel('c1', 'room-1', 1)).toBe('absent');
+    });
+
     it('pages through a channel, giving every member exactly once', async () => {
       const { store, record } = await setup();
       const members = Array.from({ length: 23 }, (_, i) => `c${String(i).padStart(2, '0')}`);
       for (const id of members) {
         await store.put(record(id, `u-${id}`));
-        await store.addChannel(id, 'big-room');
+        await store.addChannel(id, 'big-room', ANY);
       }
 
       const seen: string[] = [];
@@ -209,7 +262,7 @@ const describeConnectionStoreContract = (name: string, factory: ConnectionStoreF
     it("keeps a live connection's channels when the same connect is put again (a repeated connect)", async () => {
       const { store, record } = await setup();
       await store.put(record('c1', 'u1', { allowedChannels: ['room'] }));
-      await store.addChannel('c1', 'room');
+      await store.addChannel('c1', 'room', ANY);
 
       await store.put(record('c1', 'u1', { allowedChannels: ['room'] }));
 
