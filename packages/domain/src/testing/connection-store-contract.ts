@@ -6,6 +6,13 @@ import { ManualClock } from './manual-clock.js';
 
 type ConnectionStoreFactory = (clock: ManualClock) => ConnectionStore | Promise<ConnectionStore>;
 
+/**
+ * Where the suite's clock starts: now, because the DynamoDB adapters give
+ * their items a TTL from it, and DynamoDB Local (as DynamoDB, eventually)
+ * deletes items whose TTL has passed, in the middle of a test.
+ */
+const START = Date.now();
+
 const HOUR = 3_600_000;
 /** A channel bound no test reaches, for the tests that are not about it. */
 const ANY = 100;
@@ -14,7 +21,7 @@ const ANY = 100;
 const describeConnectionStoreContract = (name: string, factory: ConnectionStoreFactory): void => {
   describe(`ConnectionStore contract: ${name}`, () => {
     const setup = async () => {
-      const clock = new ManualClock();
+      const clock = new ManualClock(START);
       const store = await factory(clock);
       const record = (
         connectionId: string,

@@ -4,12 +4,20 @@ import type { NodeStore } from '../ports/node-store.js';
 
 type NodeStoreFactory = () => NodeStore | Promise<NodeStore>;
 
+/**
+ * Where the suite's instants count from: now, because the DynamoDB adapters give
+ * their items a TTL from it, and DynamoDB Local (as DynamoDB, eventually)
+ * deletes items whose TTL has passed, in the middle of a test.
+ */
+const START = Date.now();
+
+/** A node's record, `at` ms after START. */
 const node = (endpoint: string, incarnation: string, at: number, leaseMs = 1000): NodeRecord => ({
   endpoint,
   incarnation,
-  startedAt: 1000,
-  heartbeatAt: at,
-  leaseExpiresAt: at + leaseMs,
+  startedAt: START + 1000,
+  heartbeatAt: START + at,
+  leaseExpiresAt: START + at + leaseMs,
 });
 
 /** The behaviour every NodeStore must have. Each test gets a fresh store. */
