@@ -1,3 +1,5 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConcurrencyConflictError } from '@herald/domain';
 import {
   connectionRecord,
   describeConnectionStoreContract,
@@ -32,7 +34,8 @@ describe('DynamoDbNodeStore beside the connections it owns', () => {
   it('keeps node records out of the connections a broadcast scans', async () => {
     // prepare: one connection and one node record in the same table
     const { connections } = await createTables();
-    const clock = new ManualClock();
+    // Now: the items' TTL counts from it, and DynamoDB Local deletes expired items.
+    const clock = new ManualClock(Date.now());
     const store = new DynamoDbConnectionStore(documentClient(), clock, { tableName: connections });
     const nodes = new DynamoDbNodeStore(documentClient(), { tableName: connections });
     await store.put(
@@ -54,5 +57,67 @@ describe('DynamoDbNodeStore beside the connections it owns', () => {
     // assess
     expect(scanned.items.map((r) => r.connectionId)).toEqual(['c1']);
     expect((await nodes.list()).map((n) => n.endpoint)).toEqual(['http://10.0.0.1:8080']);
+  });
+});
+
+describe('DynamoDbConnectionStore when DynamoDB cancels a transaction for a conflict', () => {
+  /**
+   * A document client on DynamoDB Local whose first `conflicts` transactions
+   * are cancelled as DynamoDB cancels one that another transaction holds an
+   * item of (DynamoDB Local serialises them instead, so it never does).
+   */
+  const conflictingClient = (conflicts: number) => {
+    const client = documentClient();
+    const sent = { transactions: 0 };
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+        sent.transactions += 1;
+        if (sent.transactions <= conflicts)
+          throw new TransactionCanceledException({
+            message:
+              'Transaction cancelled, please refer cancellation reasons for specific reasons',
+            $metadata: { httpStatusCode: 400 },
+            CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
+          });
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectTransactionConflicts' },
+    );
+    return { client, sent };
+  };
+
+  const setup = async (conflicts: number) => {
+    const { connections } = await createTables();
+    const clock = new ManualClock(Date.now(), { autoAdvance: true });
+    const { client, sent } = conflictingClient(conflicts);
+    const store = new DynamoDbConnectionStore(client, clock, { tableName: connections });
+    await store.put(connectionRecord('c1', 'u1', clock.now(), { allowedChannels: ['*'] }));
+    return { store, sent, clock };
+  };
+
+  it('tries the subscribe again with backoff, and it lands once', async () => {
+    const { store, sent, clock } = await setup(3);
+
+    const added = await store.addChannel('c1', 'room-1', 100);
+
+    expect(added).toBe('added');
+    expect(sent.transactions).toBe(4);
+    expect(clock.sleeps).toHaveLength(3);
+    expect((await store.get('c1'))?.channels).toEqual(['room-1']);
+    expect((await store.listByChannel('room-1')).items.map((r) => r.connectionId)).toEqual(['c1']);
+  });
+
+  it('gives up after five conflicts with a temporary concurrency_conflict, having written nothing', async () => {
+    const { store, sent } = await setup(5);
+
+    const failed = await store.addChannel('c1', 'room-1', 100).catch((error) => error);
+    const removed = await store.removeChannel('c1', 'room-1');
+
+    expect(failed).toBeInstanceOf(ConcurrencyConflictError);
+    expect(failed).toMatchObject({ code: 'concurrency_conflict', temporary: true });
+    expect(sent.transactions).toBe(6);
+    expect(removed).toBe(true);
+    expect((await store.get('c1'))?.channels).toEqual([]);
   });
 });

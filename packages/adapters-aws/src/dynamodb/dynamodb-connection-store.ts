@@ -11,12 +11,15 @@ import {
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
+  type TransactWriteCommandInput,
+  type TransactWriteCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
   type BroadcastShard,
   type ChannelAdded,
   type Clock,
+  ConcurrencyConflictError,
   type ConnectionRecord,
   type ConnectionStore,
   ENVELOPE_PROTOCOL,
@@ -92,10 +95,22 @@ const toRecord = (item: Item): ConnectionRecord => ({
   ...(item.protocol === ENVELOPE_PROTOCOL ? { protocol: ENVELOPE_PROTOCOL } : {}),
 });
 
+/**
+ * Attempts of a transaction that DynamoDB cancels because another transaction
+ * holds one of its items (`TransactionConflict`): a client's subscribes arrive
+ * at once on API Gateway (one Lambda invocation each), all on its one
+ * connection item. The SDK does not retry that cancellation.
+ */
+const TRANSACTION_ATTEMPTS = 5;
+/** Backoff before the next attempt: full jitter, doubling from 20 ms. */
+const conflictBackoffMs = (attempt: number): number => Math.random() * 20 * 2 ** (attempt - 1);
+
+const cancelledFor = (error: unknown, code: string): boolean =>
+  error instanceof TransactionCanceledException &&
+  (error.CancellationReasons ?? []).some((reason) => reason.Code === code);
+
 const conditionFailed = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof TransactionCanceledException &&
-    (error.CancellationReasons ?? []).some((reason) => reason.Code === 'ConditionalCheckFailed'));
+  error instanceof ConditionalCheckFailedException || cancelledFor(error, 'ConditionalCheckFailed');
 
 /**
  * ConnectionStore on one DynamoDB table (see table-definitions.ts). Reads
@@ -233,40 +248,38 @@ class DynamoDbConnectionStore implements ConnectionStore {
   ): Promise<ChannelAdded> {
     const now = this.clock.now();
     try {
-      const result = await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.table,
-                Key: connectionKey(connectionId),
-                UpdateExpression: 'ADD channels :channels',
-                ConditionExpression:
-                  'attribute_exists(pk) AND expiresAt > :now AND ' +
-                  '(attribute_not_exists(channels) OR contains(channels, :channel) OR size(channels) < :max)',
-                ExpressionAttributeValues: {
-                  ':channels': new Set([channel]),
-                  ':channel': channel,
-                  ':now': now,
-                  ':max': maxChannels,
-                },
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      const result = await this.transactWrite('addChannel', {
+        TransactItems: [
+          {
+            Update: {
+              TableName: this.table,
+              Key: connectionKey(connectionId),
+              UpdateExpression: 'ADD channels :channels',
+              ConditionExpression:
+                'attribute_exists(pk) AND expiresAt > :now AND ' +
+                '(attribute_not_exists(channels) OR contains(channels, :channel) OR size(channels) < :max)',
+              ExpressionAttributeValues: {
+                ':channels': new Set([channel]),
+                ':channel': channel,
+                ':now': now,
+                ':max': maxChannels,
+              },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          {
+            Put: {
+              TableName: this.table,
+              Item: {
+                ...membershipKey(channel, connectionId),
+                memberId: connectionId,
+                ttl: epochSeconds(now + this.maxConnectionAgeMs),
               },
             },
-            {
-              Put: {
-                TableName: this.table,
-                Item: {
-                  ...membershipKey(channel, connectionId),
-                  memberId: connectionId,
-                  ttl: epochSeconds(now + this.maxConnectionAgeMs),
-                },
-              },
-            },
-          ],
-          ...capacityRequest(this.onCapacity),
-        }),
-      );
+          },
+        ],
+        ...capacityRequest(this.onCapacity),
+      });
       report(this.onCapacity, 'addChannel', result.ConsumedCapacity);
       return 'added';
     } catch (error) {
@@ -405,17 +418,43 @@ class DynamoDbConnectionStore implements ConnectionStore {
 
   private async transact(operation: string, items: readonly Item[]): Promise<boolean> {
     try {
-      const result = await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: items as never,
-          ...capacityRequest(this.onCapacity),
-        }),
-      );
+      const result = await this.transactWrite(operation, {
+        TransactItems: items as never,
+        ...capacityRequest(this.onCapacity),
+      });
       report(this.onCapacity, operation, result.ConsumedCapacity);
       return true;
     } catch (error) {
       if (conditionFailed(error)) return false;
       throw error;
+    }
+  }
+
+  /**
+   * One TransactWriteItems, tried again (with jittered backoff) while DynamoDB
+   * cancels it only for another transaction on the same items; after
+   * TRANSACTION_ATTEMPTS such cancellations, ConcurrencyConflictError
+   * (temporary). A failed condition is thrown at once, for the caller.
+   */
+  private async transactWrite(
+    operation: string,
+    input: TransactWriteCommandInput,
+  ): Promise<TransactWriteCommandOutput> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.client.send(new TransactWriteCommand(input));
+      } catch (error) {
+        const conflictOnly =
+          cancelledFor(error, 'TransactionConflict') &&
+          !cancelledFor(error, 'ConditionalCheckFailed');
+        if (!conflictOnly) throw error;
+        if (attempt >= TRANSACTION_ATTEMPTS)
+          throw new ConcurrencyConflictError(
+            `${operation} on table ${this.table}: another transaction held its items ${attempt} times in a row`,
+            { cause: error },
+          );
+        await this.clock.sleep(conflictBackoffMs(attempt));
+      }
     }
   }
 }
