@@ -1,7 +1,10 @@
 /**
  * What a deployed function's environment holds for a cold start, and no AWS
  * credentials at all: the bundle tests and the cold-import benchmark import
- * the bundles under it.
+ * the bundles under it. One difference: the token key is a static secret,
+ * which only local runs use (the construct gives the authorizer a Secrets
+ * Manager ARN, an SSM parameter or a key URL instead); the benchmark also
+ * measures the authorizer with a Secrets Manager ARN and with a JWKS URL.
  */
 const deployedEnvironment = (home: string): Record<string, string> => ({
   PATH: process.env.PATH ?? '',
