@@ -1,7 +1,10 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { StoreUnavailableError } from '@herald/domain';
+import { connectionRecord, ManualClock } from '@herald/domain/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { batchGetItems } from '../src/dynamodb/batch-get.js';
+import { DynamoDbConnectionStore } from '../src/dynamodb/index.js';
 import { startPausableProxy, uniqueName } from '../src/testing/index.js';
 import { dynamoDbDocumentClient, type StoreCallFailure } from '../src/wiring/dynamodb.js';
 
@@ -96,5 +99,77 @@ describe('the DynamoDB client wiring: every call bounded', () => {
 
     expect((error as Error).name).toBe('ConditionalCheckFailedException');
     expect(seen.failures).toEqual([]);
+  });
+});
+
+describe('batches DynamoDB leaves partly unprocessed (as it does when throttled)', () => {
+  /** A document client that answers the first `unprocessed` batch calls by handing every item back. */
+  const partialClient = (unprocessed: number) => {
+    const calls: string[] = [];
+    const client = {
+      send: async (command: { input: Record<string, Record<string, unknown>> }) => {
+        calls.push(command.constructor.name);
+        const left = calls.length <= unprocessed;
+        if ('RequestItems' in command.input && 't' in (command.input.RequestItems ?? {})) {
+          const requested = (command.input.RequestItems as Record<string, unknown>).t;
+          return command.constructor.name === 'BatchGetCommand'
+            ? left
+              ? { UnprocessedKeys: { t: requested } }
+              : { Responses: { t: (requested as { Keys: unknown[] }).Keys } }
+            : left
+              ? { UnprocessedItems: { t: requested } }
+              : {};
+        }
+        throw new Error(`unexpected ${command.constructor.name}`);
+      },
+    };
+    return { client: client as unknown as DynamoDBDocumentClient, calls };
+  };
+  const withChannels = (clock: ManualClock) =>
+    connectionRecord('c1', 'u1', clock.now(), { channels: ['room-1', 'room-2'] });
+
+  it('sends the remainder again with backoff until DynamoDB takes it', async () => {
+    const clock = new ManualClock(Date.now(), { autoAdvance: true });
+    const { client, calls } = partialClient(3);
+    const store = new DynamoDbConnectionStore(client, clock, { tableName: 't' });
+
+    await store.put(withChannels(clock));
+    const got = await batchGetItems(client, clock, 't', [{ pk: 'a' }], {
+      listener: undefined,
+      operation: 'get',
+    });
+
+    expect(calls).toEqual([
+      'BatchWriteCommand',
+      'BatchWriteCommand',
+      'BatchWriteCommand',
+      'BatchWriteCommand',
+      'BatchGetCommand',
+    ]);
+    expect(clock.sleeps).toEqual([50, 100, 200]);
+    expect(got).toEqual([{ pk: 'a' }]);
+  });
+
+  it('ends in store_unavailable after eight calls, instead of waiting without end', async () => {
+    const clock = new ManualClock(Date.now(), { autoAdvance: true });
+    const writes = partialClient(Number.POSITIVE_INFINITY);
+    const reads = partialClient(Number.POSITIVE_INFINITY);
+    const store = new DynamoDbConnectionStore(writes.client, clock, { tableName: 't' });
+
+    const written = await store.put(withChannels(clock)).catch((error) => error);
+    const read = await batchGetItems(reads.client, clock, 't', [{ pk: 'a' }], {
+      listener: undefined,
+      operation: 'getMany',
+    }).catch((error) => error);
+
+    for (const [failed, calls] of [
+      [written, writes.calls],
+      [read, reads.calls],
+    ] as const) {
+      expect(failed).toBeInstanceOf(StoreUnavailableError);
+      expect(failed).toMatchObject({ code: 'store_unavailable', temporary: true, table: 't' });
+      expect(calls).toHaveLength(8);
+    }
+    expect((written as Error).message).toContain('3 item(s) left unprocessed');
   });
 });

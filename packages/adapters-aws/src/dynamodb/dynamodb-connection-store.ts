@@ -27,7 +27,7 @@ import {
   type ListOptions,
   type Page,
 } from '@herald/domain';
-import { batchGetItems } from './batch-get.js';
+import { BATCH_ATTEMPTS, batchBackoffMs, batchGetItems, unprocessedError } from './batch-get.js';
 import { type CapacityListener, capacityRequest, report } from './capacity.js';
 import { CONNECTIONS_USER_INDEX } from './table-definitions.js';
 
@@ -398,12 +398,17 @@ class DynamoDbConnectionStore implements ConnectionStore {
     return items.flatMap((item) => this.live(item) ?? []);
   }
 
-  /** BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed. */
+  /**
+   * BatchWriteItem in chunks of 25, retrying what DynamoDB leaves unprocessed,
+   * BATCH_ATTEMPTS calls per chunk at most; then `store_unavailable`.
+   */
   private async batchWrite(operation: string, requests: readonly Item[]): Promise<void> {
     for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
       let pending: Item[] | undefined = requests.slice(i, i + BATCH_WRITE_LIMIT);
       for (let attempt = 0; pending !== undefined && pending.length > 0; attempt++) {
-        if (attempt > 0) await this.clock.sleep(Math.min(1000, 25 * 2 ** attempt));
+        if (attempt === BATCH_ATTEMPTS)
+          throw unprocessedError(operation, this.table, pending.length);
+        if (attempt > 0) await this.clock.sleep(batchBackoffMs(attempt));
         const result = await this.client.send(
           new BatchWriteCommand({
             RequestItems: { [this.table]: pending as never },
