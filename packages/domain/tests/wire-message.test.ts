@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { type ClientMessageEvent, toWireMessage } from '../src/index.js';
+
+/** The characters SQS takes in a message body (its documentation's list). */
+const SQS_BODY = /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u;
+
+/** Code units, the ones next to SQS's limits far more often than chance would give them. */
+const unit = fc.oneof(
+  fc.constantFrom('\uffff', '\ufffe', '\ufffd', '\u0000', '\u001f', '\ud800', '\udfff', '"', '\\'),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+);
+
+const clientMessage = (message: unknown): ClientMessageEvent => ({
+  kind: 'client_message',
+  route: 'send',
+  message,
+  userId: 'u1',
+  connectionId: 'c1',
+  timestamp: 1,
+});
+
+describe('the wire body of an event', () => {
+  it('writes U+FFFE and U+FFFF as escapes, which SQS would refuse raw, keeping the value', () => {
+    const message = { note: 'a\uffffb\ufffe', 'key\uffff': ['\uffff'] };
+
+    const { body } = toWireMessage(clientMessage(message));
+
+    expect(body).toBe('{"note":"a\\uffffb\\ufffe","key\\uffff":["\\uffff"]}');
+    expect(JSON.parse(body)).toEqual(message);
+  });
+
+  it('holds only characters SQS takes, and the same JSON value, for any message', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ stringUnit: unit }), (message) => {
+        const { body } = toWireMessage(clientMessage(message));
+
+        expect(body).toMatch(SQS_BODY);
+        expect(JSON.parse(body)).toEqual(JSON.parse(JSON.stringify(message)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
