@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ClientMessageEvent, toWireMessage } from '../src/index.js';
+import {
+  type ClientMessageEvent,
+  decodeShardMessage,
+  encodeShardMessage,
+  toWireMessage,
+} from '../src/index.js';
 
 /** The characters SQS takes in a message body (its documentation's list). */
 const SQS_BODY = /^[\t\n\r\u0020-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]*$/u;
@@ -40,5 +45,17 @@ describe('the wire body of an event', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('keeps a broadcast shard message to the notifications queue within what SQS takes', () => {
+    const request = { data: { text: 'end\uffff' } };
+
+    const body = encodeShardMessage(request, { segment: 0, totalSegments: 2 });
+
+    expect(body).toMatch(SQS_BODY);
+    expect(decodeShardMessage(JSON.parse(body))).toMatchObject({
+      ok: true,
+      value: { request, herald_shard: { segment: 0, totalSegments: 2 } },
+    });
   });
 });

@@ -1,3 +1,5 @@
+import { portableJson } from './portable-json.js';
+
 type PresenceStatus = 'ONLINE' | 'OFFLINE';
 
 /**
@@ -71,30 +73,17 @@ interface WireMessage {
   readonly deduplicationId?: string;
 }
 
-/**
- * JSON text for the outputs, with U+FFFE and U+FFFF written as escapes:
- * SQS refuses a message body holding either (the characters it takes stop
- * at U+FFFD below the supplementary planes), and `JSON.stringify` leaves them
- * raw while it escapes every other character SQS refuses (controls, lone
- * surrogates). The JSON value is the same.
- */
-const outputJson = (value: unknown): string =>
-  (JSON.stringify(value) ?? 'null').replace(
-    /[\ufffe\uffff]/g,
-    (char) => `\\u${(char.codePointAt(0) as number).toString(16)}`,
-  );
-
 const toWireMessage = (event: OutboundEvent): WireMessage => {
   if (event.kind === 'presence') {
     return {
-      body: outputJson(presenceBody(event)),
+      body: portableJson(presenceBody(event)),
       attributes: presenceAttributes(event),
       groupId: event.userId,
       deduplicationId: event.id,
     };
   }
   return {
-    body: outputJson(event.message),
+    body: portableJson(event.message),
     attributes: clientMessageAttributes(event),
     groupId: event.userId,
   };

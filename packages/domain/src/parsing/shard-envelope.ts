@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.js';
 import type { BroadcastShard } from '../model/connection.js';
 import type { Continuation, ContinuationMessage, DeliveryFailure } from '../model/continuation.js';
+import { portableJson } from '../model/portable-json.js';
 import { type NotificationStamp, type StreamPosition, streamKind } from '../model/stream.js';
 import { err, ok, type Result } from '../result.js';
 import { describe, isPlainObject } from './json-input.js';
@@ -31,7 +32,7 @@ const encodeShardMessage = (
   shard: BroadcastShard,
   stamp?: NotificationStamp,
 ): string =>
-  JSON.stringify({
+  portableJson({
     herald_shard: shard,
     ...(stamp === undefined ? {} : { herald_stamp: stamp }),
     request,
@@ -40,7 +41,7 @@ const encodeShardMessage = (
 /** The body of one continuation message. */
 const encodeContinuationMessage = (message: ContinuationMessage): string => {
   const { shard, continuation, request, stamp } = message;
-  return JSON.stringify({
+  return portableJson({
     ...(shard === undefined ? {} : { herald_shard: shard }),
     ...(stamp === undefined ? {} : { herald_stamp: stamp }),
     herald_continuation: continuation,
