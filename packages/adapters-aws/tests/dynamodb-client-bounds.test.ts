@@ -3,7 +3,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/li
 import { StoreUnavailableError } from '@herald/domain';
 import { connectionRecord, ManualClock } from '@herald/domain/testing';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { batchGetItems } from '../src/dynamodb/batch-get.js';
+import { batchGetItems } from '../src/dynamodb/batch-calls.js';
 import { DynamoDbConnectionStore } from '../src/dynamodb/index.js';
 import { startPausableProxy, uniqueName } from '../src/testing/index.js';
 import { dynamoDbDocumentClient, type StoreCallFailure } from '../src/wiring/dynamodb.js';

@@ -147,6 +147,8 @@ const UNLOGGED: SocketErrorLog = { debug() {}, info() {}, warn() {} };
 
 const ROUTES = new Set(['ping', 'send', 'publish', 'subscribe', 'unsubscribe']);
 const LIVE = Symbol('herald.emulated-connection');
+/** An emulated connection's socket, carrying its LiveConnection. */
+type LiveSocket = WebSocket & { [LIVE]: LiveConnection };
 
 /** A Lambda context with the 30 s budget a handler would typically have. */
 const lambdaContext = (functionName: string): Context =>
@@ -230,7 +232,7 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
   const onError = options.onError ?? (() => undefined);
   const log = options.log ?? UNLOGGED;
   const completeUpgrade = createUpgrader(function onSocketError(this: WebSocket, error: Error) {
-    logSocketError(log, (this as WebSocket & { [LIVE]: LiveConnection })[LIVE].connectionId, error);
+    logSocketError(log, (this as LiveSocket)[LIVE].connectionId, error);
   });
   let handlers: LambdaHandlers | undefined;
   let domainName = '';
@@ -305,7 +307,7 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
       authorizedUntil: undefined,
     });
     gateway.add(live);
-    (socket as WebSocket & { [LIVE]: LiveConnection })[LIVE] = live;
+    (socket as LiveSocket)[LIVE] = live;
     socket.on('message', (data: RawData) => {
       live.lastActiveAt = Date.now();
       const body = data.toString();

@@ -27,7 +27,7 @@ import {
   type ListOptions,
   type Page,
 } from '@herald/domain';
-import { BATCH_ATTEMPTS, batchBackoffMs, batchGetItems, unprocessedError } from './batch-get.js';
+import { batchGetItems, untilProcessed } from './batch-calls.js';
 import { type CapacityListener, capacityRequest, report } from './capacity.js';
 import { CONNECTIONS_USER_INDEX } from './table-definitions.js';
 
@@ -403,21 +403,23 @@ class DynamoDbConnectionStore implements ConnectionStore {
    * BATCH_ATTEMPTS calls per chunk at most; then `store_unavailable`.
    */
   private async batchWrite(operation: string, requests: readonly Item[]): Promise<void> {
+    const where = { operation, table: this.table };
     for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
-      let pending: Item[] | undefined = requests.slice(i, i + BATCH_WRITE_LIMIT);
-      for (let attempt = 0; pending !== undefined && pending.length > 0; attempt++) {
-        if (attempt === BATCH_ATTEMPTS)
-          throw unprocessedError(operation, this.table, pending.length);
-        if (attempt > 0) await this.clock.sleep(batchBackoffMs(attempt));
-        const result = await this.client.send(
-          new BatchWriteCommand({
-            RequestItems: { [this.table]: pending as never },
-            ...capacityRequest(this.onCapacity),
-          }),
-        );
-        report(this.onCapacity, operation, result.ConsumedCapacity);
-        pending = result.UnprocessedItems?.[this.table] as Item[] | undefined;
-      }
+      await untilProcessed(
+        this.clock,
+        where,
+        requests.slice(i, i + BATCH_WRITE_LIMIT),
+        async (pending) => {
+          const result = await this.client.send(
+            new BatchWriteCommand({
+              RequestItems: { [this.table]: pending as never },
+              ...capacityRequest(this.onCapacity),
+            }),
+          );
+          report(this.onCapacity, operation, result.ConsumedCapacity);
+          return result.UnprocessedItems?.[this.table] as Item[] | undefined;
+        },
+      );
     }
   }
 

@@ -14,7 +14,7 @@ import {
   type PresenceUpdate,
   snapshotOfRecord,
 } from '@herald/domain';
-import { batchGetItems } from './batch-get.js';
+import { batchGetItems } from './batch-calls.js';
 import { type CapacityListener, capacityRequest, report } from './capacity.js';
 import { EXPIRY_SHARDS, PRESENCE_EXPIRY_INDEX } from './table-definitions.js';
 

@@ -1,3 +1,4 @@
+// BatchGetItem and BatchWriteItem: what DynamoDB leaves unprocessed is sent again, within one bound.
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { type Clock, StoreUnavailableError } from '@herald/domain';
 import { type CapacityListener, capacityRequest, report } from './capacity.js';
@@ -14,11 +15,28 @@ const BATCH_ATTEMPTS = 8;
 /** The wait before the `attempt`th call (from 1) of a batch's remainder. */
 const batchBackoffMs = (attempt: number): number => Math.min(1000, 25 * 2 ** attempt);
 
-/** What a batch whose remainder DynamoDB never took ends with. */
-const unprocessedError = (operation: string, table: string, left: number) =>
-  new StoreUnavailableError(operation, table, {
-    message: `${left} item(s) left unprocessed by DynamoDB after ${BATCH_ATTEMPTS} calls; try again later`,
-  });
+/**
+ * Sends `first`, then what each call hands back unprocessed, until nothing is
+ * left: waits of `batchBackoffMs` between calls, BATCH_ATTEMPTS calls at
+ * most, then StoreUnavailableError naming the operation, the table and how
+ * many items were left. `call` sends one batch and answers its remainder.
+ */
+const untilProcessed = async <T>(
+  clock: Clock,
+  where: { readonly operation: string; readonly table: string },
+  first: readonly T[],
+  call: (pending: readonly T[]) => Promise<readonly T[] | undefined>,
+): Promise<void> => {
+  let pending: readonly T[] | undefined = first;
+  for (let attempt = 0; pending !== undefined && pending.length > 0; attempt++) {
+    if (attempt === BATCH_ATTEMPTS)
+      throw new StoreUnavailableError(where.operation, where.table, {
+        message: `${pending.length} item(s) left unprocessed by DynamoDB after ${BATCH_ATTEMPTS} calls; try again later`,
+      });
+    if (attempt > 0) await clock.sleep(batchBackoffMs(attempt));
+    pending = await call(pending);
+  }
+};
 
 /**
  * Reads items by key with BatchGetItem, 100 keys per call, retrying the keys
@@ -32,24 +50,21 @@ const batchGetItems = async (
   capacity: { readonly listener: CapacityListener | undefined; readonly operation: string },
 ): Promise<Record<string, unknown>[]> => {
   const items: Record<string, unknown>[] = [];
+  const where = { operation: capacity.operation, table };
   for (let i = 0; i < keys.length; i += BATCH_GET_LIMIT) {
-    let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_GET_LIMIT);
-    for (let attempt = 0; pending !== undefined && pending.length > 0; attempt++) {
-      if (attempt === BATCH_ATTEMPTS)
-        throw unprocessedError(capacity.operation, table, pending.length);
-      if (attempt > 0) await clock.sleep(batchBackoffMs(attempt));
+    await untilProcessed(clock, where, keys.slice(i, i + BATCH_GET_LIMIT), async (pending) => {
       const result = await client.send(
         new BatchGetCommand({
-          RequestItems: { [table]: { Keys: pending } },
+          RequestItems: { [table]: { Keys: [...pending] } },
           ...capacityRequest(capacity.listener),
         }),
       );
       report(capacity.listener, capacity.operation, result.ConsumedCapacity);
       items.push(...(result.Responses?.[table] ?? []));
-      pending = result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
-    }
+      return result.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
+    });
   }
   return items;
 };
 
-export { BATCH_ATTEMPTS, batchBackoffMs, batchGetItems, unprocessedError };
+export { batchGetItems, untilProcessed };
