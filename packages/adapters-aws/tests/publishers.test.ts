@@ -1,4 +1,4 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { OutboundEvent } from '@herald/domain';
 import { describeEventPublisherContract } from '@herald/domain/testing';
 import { describe, expect, it } from 'vitest';
@@ -129,5 +129,45 @@ describe('SNS and SQS publishers', () => {
     }).publish(Array.from({ length: 23 }, (_, i) => clientMessage('u', i)));
 
     expect(sizes).toEqual([10, 10, 3]);
+  });
+});
+
+// The global setup starts fauxqs through startEmulators, which gives its
+// message-body check SQS's rule (src/emulators/fauxqs-characters.ts).
+describe('fauxqs, as startEmulators runs it, takes what SQS takes', () => {
+  const clientSaying = (message: unknown): OutboundEvent => ({
+    kind: 'client_message',
+    route: 'publish',
+    message,
+    userId: 'alice',
+    connectionId: 'conn-alice',
+    timestamp: 1_700_000_000_000,
+  });
+
+  it('queues a message holding characters above U+FFFF (emoji), through SQS and through SNS', async () => {
+    const sqs = sqsClient();
+    const queue = await createQueue(sqs);
+    const said = { text: 'party \u{1f389}, a bit \u{1f600} and \u{10ffff}' };
+    await new SqsEventPublisher(sqs, { queueUrl: queue.url }).publish([clientSaying(said)]);
+    const [direct] = await receive(sqs, queue.url)(1);
+    expect(JSON.parse(direct?.body ?? '')).toEqual(said);
+
+    const { topicArn, queue: subscribed } = await createTopicWithQueue(snsClient(), sqs);
+    await new SnsEventPublisher(snsClient(), { topicArn }).publish([clientSaying(said)]);
+    const [fannedOut] = await receive(sqs, subscribed.url)(1);
+    expect(JSON.parse(fannedOut?.body ?? '')).toEqual(said);
+  });
+
+  it('still refuses what SQS refuses: U+FFFE, U+FFFF, controls and lone surrogates', async () => {
+    const sqs = sqsClient();
+    const queue = await createQueue(sqs);
+    for (const refused of ['\ufffe', '\uffff', '\u0001', '\ud83c', 'x\udf89']) {
+      await expect(
+        sqs.send(
+          new SendMessageCommand({ QueueUrl: queue.url, MessageBody: `{"a":"${refused}"}` }),
+        ),
+        `U+${(refused.at(-1)?.codePointAt(0) ?? 0).toString(16)}`,
+      ).rejects.toMatchObject({ name: 'AWS.SimpleQueueService.InvalidMessageContents' });
+    }
   });
 });

@@ -61,6 +61,7 @@ export { isLoopback } from './model/loopback.js';
 export type { NodeRecord } from './model/node.js';
 export type { NotificationRequest } from './model/notification-request.js';
 export { isBroadcast } from './model/notification-request.js';
+export { portableJson, portableJsonText } from './model/portable-json.js';
 export type { Principal } from './model/principal.js';
 export { ANY_CHANNEL, allowsChannel } from './model/principal.js';
 export type {

@@ -4,6 +4,7 @@ import {
   type ClientMessageEvent,
   decodeShardMessage,
   encodeShardMessage,
+  portableJsonText,
   toWireMessage,
 } from '../src/index.js';
 
@@ -45,6 +46,16 @@ describe('the wire body of an event', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('escapes U+FFFE and U+FFFF in a JSON text written elsewhere, keeping its value and its form', () => {
+    const text = '{ "data": {"text": "a\uffff\ufffe b", "n": 1.50} }';
+
+    const portable = portableJsonText(text);
+
+    expect(portable).toBe('{ "data": {"text": "a\\uffff\\ufffe b", "n": 1.50} }');
+    expect(portable).toMatch(SQS_BODY);
+    expect(JSON.parse(portable)).toEqual(JSON.parse(text));
   });
 
   it('keeps a broadcast shard message to the notifications queue within what SQS takes', () => {

@@ -21,6 +21,7 @@ import {
   missingIdentitySource,
   PayloadTooLargeError,
   parseInboundNotification,
+  portableJsonText,
   UnauthorizedError,
   wireError,
 } from '@herald/domain';
@@ -517,10 +518,11 @@ const createLambdaEmulation = (options: LambdaEmulationOptions) => {
       const body = await readBody(request, MAX_REQUEST_BYTES);
       const parsed = parseInboundNotification(body);
       if (!parsed.ok) return sendJson(response, 400, { error: wireError(parsed.error) });
+      // As the backend sent it, but for U+FFFE and U+FFFF, which SQS refuses raw.
       const sent = await api.notificationsQueue.client.send(
         new SendMessageCommand({
           QueueUrl: api.notificationsQueue.queueUrl,
-          MessageBody: body.toString('utf8'),
+          MessageBody: portableJsonText(body.toString('utf8')),
         }),
       );
       return sendJson(response, 202, { queued: true, messageId: sent.MessageId });

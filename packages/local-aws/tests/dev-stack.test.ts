@@ -103,10 +103,20 @@ describe('herald-local-aws dev', () => {
       const oversizedClosed = await oversized.closed;
       client.send({ action: 'ping' });
       const pong = await client.json();
+      // An emoji (which fauxqs's own check refused, though SQS takes it) and a
+      // raw U+FFFF (which SQS refuses unless it is escaped), as a backend sends them.
+      const unusual = 'party \u{1f389}, and \uffff raw';
+      const unusualQueued = await fetch(notify.url, {
+        ...notify.init,
+        body: `{"users":["dev-user"],"data":{"message":"${unusual}"}}`,
+      });
+      const unusualReceived = await client.json();
       await client.close();
 
       expect(oversizedClosed.code).toBe(1009);
       expect(pong).toMatchObject({ type: 'pong' });
+      expect(unusualQueued.status).toBe(202);
+      expect(unusualReceived).toEqual({ message: unusual });
       expect(headerOnly).toBe(401);
       expect(badToken).toBe(403);
       expect(online).toMatchObject([{ userId: 'dev-user', online: true, connections: 1 }]);

@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
+import { takeCharactersAboveUFFFF } from './fauxqs-characters.js';
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -184,6 +185,7 @@ const startEmulators = async (options: EmulatorOptions = {}): Promise<Emulators>
   }
 
   const { buildApp } = await import('fauxqs');
+  await takeCharactersAboveUFFFF();
   const fauxqs = buildApp({ logger: false });
   const fauxqsAddress = await fauxqs.listen({ port: 0, host: '127.0.0.1' });
 
