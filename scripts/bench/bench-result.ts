@@ -16,6 +16,8 @@ interface BenchResult {
   readonly met: boolean;
   /** Why it could not run, when it could not. */
   readonly skipped?: string;
+  /** A figure that explains another row and has no goal of its own (`met` is then ignored). */
+  readonly reference?: boolean;
 }
 
 const writeBenchResult = (file: string | undefined, results: readonly BenchResult[]): void => {

@@ -125,7 +125,8 @@ const rows = results.map((r) => {
     r.ratios.length > 1
       ? `${Math.min(...r.ratios).toFixed(2)}–${Math.max(...r.ratios).toFixed(2)}`
       : 'one sample';
-  return `| ${r.measure} | ${r.baseline} | ${median(r.ratios).toFixed(2)}× | ${spread} (${r.ratios.length}) | ${r.goal} | ${r.met ? 'met' : 'missed'} |`;
+  const verdict = r.reference === true ? 'reference' : r.met ? 'met' : 'missed';
+  return `| ${r.measure} | ${r.baseline} | ${median(r.ratios).toFixed(2)}× | ${spread} (${r.ratios.length}) | ${r.goal} | ${verdict} |`;
 });
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${process.platform} ${process.arch}, Node ${process.version}`;
 const table = [
