@@ -121,3 +121,39 @@ describe('DynamoDbConnectionStore when DynamoDB cancels a transaction for a conf
     expect((await store.get('c1'))?.channels).toEqual([]);
   });
 });
+
+describe('DynamoDbConnectionStore given a cursor it did not return', () => {
+  it('refuses it by name, for a channel and for a scan, and pages on with one it returned', async () => {
+    const { connections } = await createTables();
+    const clock = new ManualClock(Date.now());
+    const store = new DynamoDbConnectionStore(documentClient(), clock, { tableName: connections });
+    for (const id of ['c1', 'c2', 'c3']) {
+      await store.put(connectionRecord(id, 'u1', clock.now(), { allowedChannels: ['*'] }));
+      await store.addChannel(id, 'room-1', 100);
+    }
+    await store.addChannel('c1', 'room-2', 100);
+    const first = await store.listByChannel('room-1', { limit: 2 });
+    const otherChannel = (await store.listByChannel('room-2', { limit: 1 })).cursor;
+    const notACursor = [
+      'not-a-cursor',
+      Buffer.from('[1,2]').toString('base64url'),
+      Buffer.from('{"pk":{"S":"x"}}').toString('base64url'),
+      otherChannel as string,
+    ];
+
+    for (const cursor of notACursor)
+      await expect(store.listByChannel('room-1', { cursor }), cursor).rejects.toMatchObject({
+        code: 'bad_request',
+        field: 'cursor',
+      });
+    await expect(
+      store.scan({ segment: 0, totalSegments: 1 }, { cursor: 'not-a-cursor' }),
+    ).rejects.toMatchObject({ code: 'bad_request', field: 'cursor' });
+    const rest = await store.listByChannel('room-1', { cursor: first.cursor as string });
+    expect([...first.items, ...rest.items].map((r) => r.connectionId).sort()).toEqual([
+      'c1',
+      'c2',
+      'c3',
+    ]);
+  });
+});

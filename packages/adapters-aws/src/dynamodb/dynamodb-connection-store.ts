@@ -26,6 +26,7 @@ import {
   LIMITS,
   type ListOptions,
   type Page,
+  ValidationError,
 } from '@herald/domain';
 import { batchGetItems, untilProcessed } from './batch-calls.js';
 import { type CapacityListener, capacityRequest, report } from './capacity.js';
@@ -53,10 +54,27 @@ const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 
 const encodeCursor = (key: Item | undefined) =>
   key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url');
-const decodeCursor = (cursor: string | undefined): Item | undefined =>
-  cursor === undefined
-    ? undefined
-    : (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Item);
+/** The key a listing's cursor was made from, its partition key `pk` when that is fixed. */
+const decodeCursor = (cursor: string | undefined, pk?: string): Item | undefined => {
+  if (cursor === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    key = undefined;
+  }
+  // A continuation on the queue carries its cursor back; one not made here
+  // (a forged or damaged message) is named, not handed to DynamoDB.
+  const isKey =
+    typeof key === 'object' &&
+    key !== null &&
+    !Array.isArray(key) &&
+    typeof (key as Item).pk === 'string' &&
+    (pk === undefined || (key as Item).pk === pk) &&
+    Object.values(key).every((value) => typeof value === 'string' || typeof value === 'number');
+  if (!isKey) throw new ValidationError('cursor', 'is not a cursor this listing returned');
+  return key as Item;
+};
 
 const toItem = (record: ConnectionRecord): Item => ({
   ...connectionKey(record.connectionId),
@@ -342,7 +360,7 @@ class DynamoDbConnectionStore implements ConnectionStore {
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': `chan#${channel}` },
         Limit: options.limit ?? DEFAULT_PAGE,
-        ExclusiveStartKey: decodeCursor(options.cursor),
+        ExclusiveStartKey: decodeCursor(options.cursor, `chan#${channel}`),
         ...capacityRequest(this.onCapacity),
       }),
     );
