@@ -1,4 +1,7 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
 import { ConcurrencyConflictError } from '@herald/domain';
 import {
   connectionRecord,
@@ -119,6 +122,53 @@ describe('DynamoDbConnectionStore when DynamoDB cancels a transaction for a conf
     expect(sent.transactions).toBe(6);
     expect(removed).toBe(true);
     expect((await store.get('c1'))?.channels).toEqual([]);
+  });
+});
+
+describe('DynamoDbConnectionStore refreshing liveness while a transaction holds the item', () => {
+  /** A document client on DynamoDB Local whose first `conflicts` UpdateItem calls are refused as a held item's are. */
+  const setup = async (conflicts: number) => {
+    const { connections } = await createTables();
+    const clock = new ManualClock(Date.now(), { autoAdvance: true });
+    const client = documentClient();
+    const sent = { updates: 0 };
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'UpdateItemCommand') return next(args);
+        sent.updates += 1;
+        if (sent.updates <= conflicts)
+          throw new TransactionConflictException({
+            message: 'Transaction is ongoing for the item',
+            $metadata: { httpStatusCode: 400 },
+          });
+        return next(args);
+      },
+      { step: 'initialize', name: 'injectTransactionConflicts' },
+    );
+    const store = new DynamoDbConnectionStore(client, clock, { tableName: connections });
+    await store.put(connectionRecord('c1', 'u1', clock.now()));
+    return { store, sent, clock };
+  };
+
+  it('tries the touch again with backoff, and it lands', async () => {
+    const { store, sent, clock } = await setup(3);
+    const seen = clock.now() + 1000;
+
+    const touched = await store.touch('c1', seen, seen + 60_000);
+
+    expect(touched).toBe(true);
+    expect(sent.updates).toBe(4);
+    expect(clock.sleeps).toHaveLength(3);
+    expect(await store.get('c1')).toMatchObject({ lastSeenAt: seen, expiresAt: seen + 60_000 });
+  });
+
+  it('gives up after five with a temporary concurrency_conflict', async () => {
+    const { store, sent } = await setup(5);
+
+    const failed = await store.touch('c1', Date.now(), Date.now() + 60_000).catch((e) => e);
+
+    expect(failed).toMatchObject({ code: 'concurrency_conflict', temporary: true });
+    expect(sent.updates).toBe(5);
   });
 });
 

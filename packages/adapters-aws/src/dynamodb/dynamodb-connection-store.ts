@@ -1,6 +1,7 @@
 import {
   ConditionalCheckFailedException,
   TransactionCanceledException,
+  TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -114,10 +115,12 @@ const toRecord = (item: Item): ConnectionRecord => ({
 });
 
 /**
- * Attempts of a transaction that DynamoDB cancels because another transaction
- * holds one of its items (`TransactionConflict`): a client's subscribes arrive
- * at once on API Gateway (one Lambda invocation each), all on its one
- * connection item. The SDK does not retry that cancellation.
+ * Attempts of a write that DynamoDB refuses because a transaction holds its
+ * item: a transaction cancelled for `TransactionConflict`, or a single write
+ * refused with TransactionConflictException. A client's subscribes arrive at
+ * once on API Gateway (one Lambda invocation each), all on its one connection
+ * item, and its frames refresh that item's liveness meanwhile. The SDK
+ * retries neither.
  */
 const TRANSACTION_ATTEMPTS = 5;
 /** Backoff before the next attempt: full jitter, doubling from 20 ms. */
@@ -228,21 +231,27 @@ class DynamoDbConnectionStore implements ConnectionStore {
 
   async touch(connectionId: string, lastSeenAt: number, expiresAt: number): Promise<boolean> {
     try {
-      const result = await this.client.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: connectionKey(connectionId),
-          UpdateExpression: 'SET lastSeenAt = :seen, expiresAt = :expires, #ttl = :ttl',
-          ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: {
-            ':seen': lastSeenAt,
-            ':expires': expiresAt,
-            ':ttl': epochSeconds(expiresAt),
-            ':now': this.clock.now(),
-          },
-          ...capacityRequest(this.onCapacity),
-        }),
+      const send = () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: connectionKey(connectionId),
+            UpdateExpression: 'SET lastSeenAt = :seen, expiresAt = :expires, #ttl = :ttl',
+            ConditionExpression: 'attribute_exists(pk) AND expiresAt > :now',
+            ExpressionAttributeNames: { '#ttl': 'ttl' },
+            ExpressionAttributeValues: {
+              ':seen': lastSeenAt,
+              ':expires': expiresAt,
+              ':ttl': epochSeconds(expiresAt),
+              ':now': this.clock.now(),
+            },
+            ...capacityRequest(this.onCapacity),
+          }),
+        );
+      const result = await this.whileConflicting(
+        'touch',
+        send,
+        (error) => error instanceof TransactionConflictException,
       );
       report(this.onCapacity, 'touch', result.ConsumedCapacity);
       return true;
@@ -456,23 +465,39 @@ class DynamoDbConnectionStore implements ConnectionStore {
   }
 
   /**
-   * One TransactWriteItems, tried again (with jittered backoff) while DynamoDB
-   * cancels it only for another transaction on the same items; after
-   * TRANSACTION_ATTEMPTS such cancellations, ConcurrencyConflictError
-   * (temporary). A failed condition is thrown at once, for the caller.
+   * One TransactWriteItems, tried again while DynamoDB cancels it only for
+   * another transaction on the same items. A failed condition is thrown at
+   * once, for the caller.
    */
-  private async transactWrite(
+  private transactWrite(
     operation: string,
     input: TransactWriteCommandInput,
   ): Promise<TransactWriteCommandOutput> {
+    return this.whileConflicting(
+      operation,
+      () => this.client.send(new TransactWriteCommand(input)),
+      (error) =>
+        cancelledFor(error, 'TransactionConflict') &&
+        !cancelledFor(error, 'ConditionalCheckFailed'),
+    );
+  }
+
+  /**
+   * `write`, tried again (with jittered backoff) while it fails only because
+   * a transaction held its items (`conflicted`); after TRANSACTION_ATTEMPTS
+   * such failures, ConcurrencyConflictError (temporary). Any other error is
+   * thrown at once.
+   */
+  private async whileConflicting<T>(
+    operation: string,
+    write: () => Promise<T>,
+    conflicted: (error: unknown) => boolean,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.client.send(new TransactWriteCommand(input));
+        return await write();
       } catch (error) {
-        const conflictOnly =
-          cancelledFor(error, 'TransactionConflict') &&
-          !cancelledFor(error, 'ConditionalCheckFailed');
-        if (!conflictOnly) throw error;
+        if (!conflicted(error)) throw error;
         if (attempt >= TRANSACTION_ATTEMPTS)
           throw new ConcurrencyConflictError(
             `${operation} on table ${this.table}: another transaction held its items ${attempt} times in a row`,
