@@ -6,7 +6,7 @@ import { SqsRequestPoller } from '../src/sqs/index.js';
 import { createQueue, receive, sqsClient } from './support/aws.js';
 
 describe('SqsRequestPoller (fauxqs)', () => {
-  it('hands each parsed request to the handler, deletes what it handled, and leaves a malformed one for the DLQ', async () => {
+  it('hands each parsed request to the handler, deletes what it handled, and sets a malformed one aside for the DLQ with its reason', async () => {
     const sqs = sqsClient();
     const dlq = await createQueue(sqs);
     const { url: queueUrl } = await createQueue(sqs, {
@@ -18,10 +18,12 @@ describe('SqsRequestPoller (fauxqs)', () => {
     const handled: string[] = [];
     const parsed: unknown[] = [];
     const rejected: [unknown, number][] = [];
+    const setAside: unknown[] = [];
     const poller = new SqsRequestPoller(sqs, {
       queueUrl,
       waitTimeSeconds: 1,
       onRejected: (_id, count, error) => rejected.push([error, count]),
+      onSetAside: (_id, error) => setAside.push(error),
     });
     poller.start(async (body, { request }) => {
       handled.push(body);
@@ -47,10 +49,19 @@ describe('SqsRequestPoller (fauxqs)', () => {
     await poller.stop();
 
     expect(handled.sort()).toEqual(['{"data":"good"}', '{"data":"via sns"}']);
-    expect(dead?.body).toBe('{"users":"bad","data":1}');
     expect(parsed.sort()).toEqual(['good', 'via sns']);
+    // Refused once, set aside at once: the dead letter is what fails, and reaches the DLQ.
+    expect(setAside).toEqual([expect.objectContaining({ code: 'bad_request', field: 'users' })]);
+    expect(JSON.parse(dead?.body ?? '')).toEqual({
+      herald_dead_letter: {
+        code: 'bad_request',
+        field: 'users',
+        message: expect.stringMatching(/^users: /),
+      },
+      body: '{"users":"bad","data":1}',
+    });
     expect(rejected.map(([, count]) => count)).toEqual([1, 2]);
-    expect(rejected[0]?.[0]).toMatchObject({ code: 'bad_request', field: 'users' });
+    expect(rejected[0]?.[0]).toMatchObject({ code: 'request_refused' });
   });
 
   it('keeps a message out of sight while it is handled past its visibility timeout, so a second consumer does not take it too', async () => {

@@ -97,6 +97,16 @@ export {
   parseNotificationRequest,
   parseNotificationRequestText,
 } from './parsing/notification-request-parser.js';
+export type {
+  DeadLetterMessage,
+  QueuedNotification,
+  RefusalReason,
+} from './parsing/queued-notification.js';
+export {
+  encodeDeadLetterMessage,
+  parseQueuedNotification,
+  RefusedMessageError,
+} from './parsing/queued-notification.js';
 export type { HeraldEnvelope, ShardMessage } from './parsing/shard-envelope.js';
 export {
   decodeHeraldEnvelope,

@@ -14,8 +14,10 @@ import {
   ConnectionRegistry,
   type ContinuationMessage,
   encodeContinuationMessage,
+  encodeDeadLetterMessage,
   encodeShardMessage,
   type GatewayConnection,
+  type InboundError,
   NotificationFanout,
   type NotificationFanoutOptions,
   type NotificationIntakeOptions,
@@ -117,6 +119,10 @@ class SimulatedQueue implements ShardQueue {
       this.delays.push(continuation.delaySeconds);
       this.send(encodeContinuationMessage(continuation), continuation.delaySeconds);
     }
+  }
+
+  async deadLetter(body: string, reason: InboundError): Promise<void> {
+    this.send(encodeDeadLetterMessage(body, reason));
   }
 
   /** Takes the first visible message, if any. */

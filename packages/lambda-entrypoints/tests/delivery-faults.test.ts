@@ -7,6 +7,7 @@ import {
   type ContinuationMessage,
   type DeliveryFailure,
   encodeContinuationMessage,
+  encodeDeadLetterMessage,
   encodeShardMessage,
   NotificationFanout,
   type ShardQueue,
@@ -71,6 +72,9 @@ const recordingQueue = () => {
         delays.push(continuation.delaySeconds);
         bodies.push(encodeContinuationMessage(continuation));
       }
+    },
+    deadLetter: async (body, reason) => {
+      bodies.push(encodeDeadLetterMessage(body, reason));
     },
   };
   return { queue, bodies, delays };

@@ -240,8 +240,8 @@ describe('notifications', () => {
       })),
     }) as unknown as SQSEvent;
 
-  it('reports exactly the malformed records as failures and delivers the rest', async () => {
-    const { services, gateway } = testServices();
+  it('sets each malformed record aside with its reason, acknowledges it, and delivers the rest', async () => {
+    const { services, gateway, deadLetters } = testServices();
     gateway.open('c1');
     await services.registry().connect('c1', { userId: 'alice', channels: [], claims: {} });
     const handle = makeNotificationsHandler({
@@ -260,8 +260,45 @@ describe('notifications', () => {
       lambdaContext(),
     );
 
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
+    expect(result.batchItemFailures).toEqual([]);
     expect(gateway.received('c1')).toEqual(['{"n":1}', '{"n":3}']);
+    expect(deadLetters.map((body) => JSON.parse(body))).toEqual([
+      {
+        herald_dead_letter: {
+          code: 'bad_request',
+          field: 'users',
+          message: expect.stringContaining('users:'),
+        },
+        body: '{"users":"alice","data":2}',
+      },
+      {
+        herald_dead_letter: { code: 'bad_request', field: '$', message: expect.any(String) },
+        body: 'not json',
+      },
+    ]);
+
+    // Received back, each dead letter fails, so that SQS moves it to the DLQ.
+    const again = await handle(sqsEvent(deadLetters), lambdaContext());
+    expect(again.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }, { itemIdentifier: 'm1' }]);
+    expect(deadLetters).toHaveLength(2);
+  });
+
+  it('fails a malformed record, as it came, when it cannot be set aside', async () => {
+    const { services } = testServices();
+    const handle = makeNotificationsHandler({
+      fanout: services.fanout(),
+      shardQueue: {
+        ...services.shardQueue(),
+        deadLetter: async () => {
+          throw new Error('the queue is unreachable');
+        },
+      },
+      logger: services.logger,
+    });
+
+    const result = await handle(sqsEvent(['{"users":"alice","data":2}']), lambdaContext());
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm0' }]);
   });
 
   it('splits a broadcast into shard messages, whose deliveries reach every connection exactly once', async () => {

@@ -6,7 +6,12 @@ import {
   InMemoryPresenceStore,
 } from '@herald/adapters-memory';
 import { StaticKeySource, SystemClock } from '@herald/adapters-node';
-import type { BroadcastShard, ContinuationMessage } from '@herald/domain';
+import {
+  type BroadcastShard,
+  type ContinuationMessage,
+  encodeDeadLetterMessage,
+  type InboundError,
+} from '@herald/domain';
 import type { Container } from 'inversify';
 import { SignJWT } from 'jose';
 import {
@@ -29,6 +34,8 @@ const testServices = (env: Record<string, string> = {}) => {
   const store = new InMemoryConnectionStore(clock);
   const enqueued: { request: unknown; shard: BroadcastShard }[] = [];
   const carried: ContinuationMessage[] = [];
+  /** The dead letters set aside, as their bodies go onto the queue. */
+  const deadLetters: string[] = [];
   const bind: AdapterBinder = (container: Container) => {
     container.bind(TOKENS.Clock).toConstantValue(clock);
     container.bind(TOKENS.ConnectionStore).toConstantValue(store);
@@ -42,6 +49,9 @@ const testServices = (env: Record<string, string> = {}) => {
       },
       carry: async (continuations: readonly ContinuationMessage[]) => {
         carried.push(...continuations);
+      },
+      deadLetter: async (body: string, reason: InboundError) => {
+        deadLetters.push(encodeDeadLetterMessage(body, reason));
       },
     });
   };
@@ -58,6 +68,7 @@ const testServices = (env: Record<string, string> = {}) => {
     store,
     enqueued,
     carried,
+    deadLetters,
   };
 };
 

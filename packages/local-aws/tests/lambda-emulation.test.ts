@@ -8,7 +8,6 @@ import {
   createTables,
   createTopicWithQueue,
 } from '@herald/adapters-aws/testing';
-import { waitFor } from '@herald/domain/testing';
 import {
   type Client,
   connect,
@@ -28,6 +27,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
   let wsUrl = '';
   let sqs: SQSClient;
   let notificationsQueue = '';
+  let notificationsDeadLetters = '';
   let inputTopicArn = '';
   let snsClient: SNSClient;
   let outputs: ReturnType<typeof collector>;
@@ -41,7 +41,18 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     const sns = new SNSClient({});
     const tables = await createTables(dynamo);
     const queueOptions = { attributes: { VisibilityTimeout: '2' } };
-    const notifications = await createQueue(sqs, queueOptions);
+    // As deployed, a DLQ behind the notifications queue (after two receives here).
+    const notificationsDlq = await createQueue(sqs);
+    notificationsDeadLetters = notificationsDlq.url;
+    const notifications = await createQueue(sqs, {
+      attributes: {
+        ...queueOptions.attributes,
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: notificationsDlq.arn,
+          maxReceiveCount: 2,
+        }),
+      },
+    });
     const output = await createQueue(sqs, queueOptions);
     const outputTopic = await createTopicWithQueue(sns, sqs, queueOptions);
     const topicQueue = outputTopic.queue;
@@ -190,7 +201,7 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     expect(final).toEqual(['ONLINE', 'OFFLINE']);
   });
 
-  it('reports exactly the malformed records of a batch as failures, and delivers the rest', async () => {
+  it('sets the malformed records of a batch aside with their reasons, which reach the DLQ, and delivers the rest', async () => {
     const client = await device('batch-user');
 
     const { Successful = [] } = await sqs.send(
@@ -207,12 +218,25 @@ describe('Local API Gateway emulation in front of the Lambda handlers (DynamoDB 
     const bad = Successful.filter((s) => s.Id?.startsWith('bad')).map((s) => s.MessageId);
 
     const received = await client.next(2);
-    await waitFor(() => (bad.every((id) => failedBatches.includes(id ?? '')) ? true : undefined), {
-      timeoutMs: 10_000,
-    });
+    const dead = await collector(sqs, notificationsDeadLetters).until(
+      (seen) => (seen.length >= 2 ? seen : undefined),
+      'both dead letters in the DLQ',
+    );
 
     expect(received.sort()).toEqual(['{"n":1}', '{"n":3}']);
-    expect(new Set(failedBatches)).toEqual(new Set(bad));
+    expect(dead.map((m) => JSON.parse(m.body)).sort((a, b) => (a.body < b.body ? -1 : 1))).toEqual([
+      {
+        herald_dead_letter: { code: 'bad_request', field: '$', message: expect.any(String) },
+        body: 'not json',
+      },
+      {
+        herald_dead_letter: { code: 'bad_request', field: 'users', message: expect.any(String) },
+        body: '{"users":"batch-user","data":2}',
+      },
+    ]);
+    // The refused messages themselves were acknowledged; only their dead letters failed.
+    expect(failedBatches.filter((id) => bad.includes(id))).toEqual([]);
+    expect(new Set(failedBatches).size).toBe(2);
     await client.close();
   });
 

@@ -19,6 +19,7 @@ import {
   type HistoryRetention,
   type HistoryStore,
   type IdempotencyStore,
+  type InboundError,
   type NodeStore,
   type PresenceStore,
 } from '@herald/domain';
@@ -69,6 +70,7 @@ const awsAdapters = (
   clock: Clock,
   hooks: {
     readonly onRejected?: (messageId: string, receiveCount: number, error: unknown) => void;
+    readonly onSetAside?: (messageId: string, error: InboundError) => void;
     readonly onReceiveError?: (error: unknown) => void;
     readonly onExtendError?: (error: unknown) => void;
     /** Told about every DynamoDB call: the server's backlog bound and outage log. */
@@ -128,6 +130,7 @@ const awsAdapters = (
     adapters.inputPoller = new SqsRequestPoller(sqs, {
       queueUrl: inputQueueUrl,
       ...(hooks.onRejected === undefined ? {} : { onRejected: hooks.onRejected }),
+      ...(hooks.onSetAside === undefined ? {} : { onSetAside: hooks.onSetAside }),
       ...(hooks.onReceiveError === undefined ? {} : { onReceiveError: hooks.onReceiveError }),
       ...(hooks.onExtendError === undefined ? {} : { onExtendError: hooks.onExtendError }),
     });

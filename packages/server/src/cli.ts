@@ -129,6 +129,12 @@ const main = async (): Promise<void> => {
           receiveCount,
           reason: error instanceof Error ? error.message : String(error),
         }),
+      onSetAside: (messageId, error) =>
+        logger.error('notification request refused; set aside with its reason for the DLQ', {
+          messageId,
+          code: error.code,
+          reason: error.message,
+        }),
       onReceiveError: (error) =>
         logger.warn('could not receive from the input queue; retrying', {
           reason: error instanceof Error ? error.message : String(error),

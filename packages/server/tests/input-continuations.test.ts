@@ -105,6 +105,9 @@ describe('Embedded server, continuations on its input queue (fauxqs)', () => {
       carry: async (list: readonly ContinuationMessage[]) => {
         carried.push(...list);
       },
+      deadLetter: async () => {
+        throw new Error('this test refuses no message');
+      },
     };
     const parsed = parseInboundNotification('{"users":["erin"],"data":{"n":2},"id":"req-3"}');
     if (!parsed.ok || parsed.value.kind === 'batch') throw new Error('bad request');

@@ -7,9 +7,10 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import {
+  type InboundError,
   type InboundNotification,
   type NotificationRequest,
-  parseInboundNotification,
+  parseQueuedNotification,
   type ShardQueue,
 } from '@herald/domain';
 import { unwrapSns } from '../sns/unwrap-sns.js';
@@ -37,6 +38,8 @@ interface SqsRequestPollerOptions {
   readonly now?: () => number;
   /** Told about each message left for redelivery (and, after maxReceiveCount, the DLQ), with why. */
   readonly onRejected?: (messageId: string, receiveCount: number, error: unknown) => void;
+  /** Told about each malformed message set aside as a dead letter (and deleted), with why. */
+  readonly onSetAside?: (messageId: string, error: InboundError) => void;
   /** Told when receiving fails; the poller backs off and tries again. */
   readonly onReceiveError?: (error: unknown) => void;
   /**
@@ -74,8 +77,10 @@ type RequestHandler = (body: string, polled: PolledRequest) => Promise<void>;
  * notification messages (which include Herald's own shard and continuation
  * messages, since continuations come back onto this queue), and handled on
  * its own: handled ones are deleted in one batch; a malformed one (the
- * handler is not called) or a failed one stays, to be received again and,
- * after the queue's maxReceiveCount, moved to its dead-letter queue.
+ * handler is not called) is set aside as a dead letter, with its reason,
+ * and deleted (see parseQueuedNotification); a failed one stays, to be
+ * received again and, after the queue's maxReceiveCount, moved to its
+ * dead-letter queue.
  */
 class SqsRequestPoller {
   private running: Promise<void> | undefined;
@@ -180,10 +185,13 @@ class SqsRequestPoller {
       messages.map(async (message) => {
         try {
           const body = unwrapSns(message.Body ?? '');
-          const parsed = parseInboundNotification(body, { shard: true });
-          if (!parsed.ok) throw parsed.error;
-          if (parsed.value.kind === 'batch') throw new Error('unreachable: not a single request');
-          const notification = parsed.value;
+          const parsed = await parseQueuedNotification(body, this.queue);
+          if (parsed.kind === 'set_aside') {
+            this.options.onSetAside?.(message.MessageId ?? '', parsed.error);
+            handled.push(message);
+            return;
+          }
+          const notification = parsed.message;
           const { input, request } = notification;
           await handler(body, {
             input,

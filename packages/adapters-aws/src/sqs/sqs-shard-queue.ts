@@ -4,15 +4,18 @@ import {
   type BroadcastShard,
   type ContinuationMessage,
   encodeContinuationMessage,
+  encodeDeadLetterMessage,
   encodeShardMessage,
+  type InboundError,
   type ShardQueue,
 } from '@herald/domain';
 
 /**
  * Re-enqueues a broadcast as one message per shard, so the shards run in
- * parallel invocations, and a delivery's continuations. On a FIFO queue each
- * shard gets its own group; continuations are grouped by request id, and go
- * without their delay, which FIFO queues only take queue-wide.
+ * parallel invocations, a delivery's continuations, and the dead letters of
+ * refused messages. On a FIFO queue each shard gets its own group;
+ * continuations are grouped by request id, and go without their delay, which
+ * FIFO queues only take queue-wide; dead letters share one group of their own.
  */
 class SqsShardQueue implements ShardQueue {
   constructor(
@@ -68,6 +71,19 @@ class SqsShardQueue implements ShardQueue {
         }),
       );
     }
+  }
+
+  async deadLetter(body: string, reason: InboundError): Promise<void> {
+    const fifo = this.queueUrl.endsWith('.fifo');
+    await this.client.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: encodeDeadLetterMessage(body, reason),
+        ...(fifo
+          ? { MessageGroupId: 'herald-dead-letter', MessageDeduplicationId: randomUUID() }
+          : {}),
+      }),
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import type { BroadcastShard } from '../model/connection.js';
 import type { ContinuationMessage } from '../model/continuation.js';
 import type { NotificationStamp } from '../model/stream.js';
+import type { InboundError } from '../parsing/inbound-notification.js';
 
 /**
  * The queue a notification message came from, as the intake writes back to
@@ -8,7 +9,8 @@ import type { NotificationStamp } from '../model/stream.js';
  * out of time. Each is delivered on its own (on AWS, by parallel invocations
  * of the notifications queue's consumer; on the embedded server, by its input
  * poller). `request` is the request as the backend sent it, so a shard or
- * continuation message parses like any other.
+ * continuation message parses like any other. And the dead letters of the
+ * messages it refused.
  */
 interface ShardQueue {
   /** Enqueues a broadcast's shard messages; `stamp`, where the request was kept, goes with each. */
@@ -23,6 +25,14 @@ interface ShardQueue {
    * own message after that.
    */
   carry(continuations: readonly ContinuationMessage[]): Promise<void>;
+  /**
+   * Sets a refused message aside: enqueues its dead letter (the body as it
+   * came, and `reason`; see `encodeDeadLetterMessage`), which fails each time
+   * it is received, so that the queue moves it to its dead-letter queue with
+   * the reason. Resolves once it is on the queue: the caller acknowledges the
+   * refused message after that.
+   */
+  deadLetter(body: string, reason: InboundError): Promise<void>;
 }
 
 export type { ShardQueue };

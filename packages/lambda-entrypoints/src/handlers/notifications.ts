@@ -16,7 +16,7 @@ import {
   NotificationIntake,
   type NotificationIntakeOptions,
   outcomeLog,
-  parseInboundNotification,
+  parseQueuedNotification,
   recordDelivery,
   type ShardQueue,
 } from '@herald/domain';
@@ -60,8 +60,10 @@ const deadlineOf = (clock: Clock, context: Context | undefined, marginMs: number
  * NotificationIntake with a deadline of the invocation's remaining time less
  * a margin, log the outcome. What the deadline leaves unfinished is on the
  * queue as continuations before this resolves, so the record may be deleted.
- * A malformed body throws, naming the field; so does a dead-letter
- * continuation, so that SQS moves it to the DLQ.
+ * A malformed body is set aside on the queue as a dead letter with its
+ * reason (logged), and resolves, so the record is deleted; the dead letter,
+ * like a dead-letter continuation, throws when it is received, so that SQS
+ * moves it to the DLQ, reason and body together.
  */
 const makeRequestHandler = (deps: NotificationDeps) => {
   const { fanout, shardQueue, logger } = deps;
@@ -70,26 +72,33 @@ const makeRequestHandler = (deps: NotificationDeps) => {
   const metrics = deps.metrics ?? NO_METRICS;
   const intake = new NotificationIntake(fanout, shardQueue, deps.intake);
   return async (body: string, context: Context | undefined): Promise<void> => {
-    const parsed = parseInboundNotification(unwrapSns(body), { shard: true });
-    if (!parsed.ok) {
+    const parsed = await parseQueuedNotification(unwrapSns(body), shardQueue).catch((error) => {
       metrics.notification('rejected');
-      throw parsed.error;
+      throw error;
+    });
+    if (parsed.kind === 'set_aside') {
+      metrics.notification('rejected');
+      logger.error('notification request refused; set aside with its reason for the DLQ', {
+        code: parsed.error.code,
+        reason: parsed.error.message,
+      });
+      return;
     }
-    if (parsed.value.kind === 'batch') throw new Error('unreachable: batches are not accepted');
     const started = clock.now();
     const deadline = deadlineOf(clock, context, marginMs);
-    const outcome = await intake.accept(parsed.value, { deadline });
+    const outcome = await intake.accept(parsed.message, { deadline });
     // A split hands its shards on and a duplicate delivers nothing: neither has a report.
     if ('report' in outcome) recordDelivery(metrics, outcome.report, clock.now() - started);
-    const { level, message, fields } = outcomeLog(parsed.value.request.id, outcome);
+    const { level, message, fields } = outcomeLog(parsed.message.request.id, outcome);
     logger[level](message, fields);
   };
 };
 
 /**
  * The notifications queue's consumer. Each record succeeds or fails on its
- * own and Powertools reports only the failed ones back to SQS, so a malformed
- * request is retried alone and reaches the DLQ after maxReceiveCount.
+ * own and Powertools reports only the failed ones back to SQS, so a failed
+ * request is retried alone and reaches the DLQ after maxReceiveCount (a
+ * malformed one by way of its dead letter, with its reason).
  */
 const makeNotificationsHandler = (deps: NotificationDeps) => {
   const handle = makeRequestHandler(deps);
