@@ -50,7 +50,7 @@ const sqsEvent = (bodies: string[]): SQSEvent =>
 
 describe('Lambda metrics (CloudWatch EMF through Powertools Metrics)', () => {
   it("publishes a notifications invocation's requests, deliveries, latency and store calls once it ends", async () => {
-    const { services, gateway } = testServices();
+    const { services, gateway, deadLetters } = testServices();
     gateway.open('c1');
     gateway.open('c2');
     await services.registry().connect('c1', { userId: 'alice', channels: [], claims: {} });
@@ -84,6 +84,10 @@ describe('Lambda metrics (CloudWatch EMF through Powertools Metrics)', () => {
       Name: METRIC_NAMES.deliveryLatency,
       Unit: 'Milliseconds',
     });
+
+    // The refused request's dead letter, received back, fails without being counted again.
+    const again = await emfWrittenBy(() => handle(sqsEvent(deadLetters), lambdaContext()));
+    expect(again.map((l) => l[METRIC_NAMES.notifications.rejected])).toEqual([]);
   });
 
   it('publishes a refused upgrade with its reason as a dimension, and nothing for an invocation that recorded nothing', async () => {

@@ -17,6 +17,7 @@ import {
   type NotificationIntakeOptions,
   outcomeLog,
   parseQueuedNotification,
+  RefusedMessageError,
   recordDelivery,
   type ShardQueue,
 } from '@herald/domain';
@@ -73,7 +74,8 @@ const makeRequestHandler = (deps: NotificationDeps) => {
   const intake = new NotificationIntake(fanout, shardQueue, deps.intake);
   return async (body: string, context: Context | undefined): Promise<void> => {
     const parsed = await parseQueuedNotification(unwrapSns(body), shardQueue).catch((error) => {
-      metrics.notification('rejected');
+      // A dead letter received back was counted when its request was set aside.
+      if (!(error instanceof RefusedMessageError)) metrics.notification('rejected');
       throw error;
     });
     if (parsed.kind === 'set_aside') {
