@@ -94,6 +94,7 @@ describe('the notifications handler when the store stops answering for one recor
         container.bind(TOKENS.ShardQueue).toConstantValue({
           enqueue: async () => undefined,
           carry: async () => undefined,
+          deadLetter: async () => undefined,
         });
       }),
     );

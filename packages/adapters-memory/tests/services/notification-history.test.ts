@@ -54,6 +54,9 @@ const setup = async () => {
     carry: async (list) => {
       carried.push(...list);
     },
+    deadLetter: async () => {
+      throw new Error('this suite refuses no message');
+    },
   };
   const intake = new NotificationIntake(fanout, queue, { random: () => 1 });
   const accept = (body: string) => {

@@ -41,6 +41,9 @@ const setup = async (connections: number, options: NotificationIntakeOptions = {
     carry: async (list) => {
       carried.push(...list);
     },
+    deadLetter: async () => {
+      throw new Error('this suite refuses no message');
+    },
   };
   const intake = new NotificationIntake(fanout, queue, { random: () => 1, ...options });
   /** Parses a body as the queue consumer does, and accepts it with a deadline `ms` from now. */
