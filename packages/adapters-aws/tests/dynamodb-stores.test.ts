@@ -63,31 +63,48 @@ describe('DynamoDbNodeStore beside the connections it owns', () => {
   });
 });
 
+/**
+ * A document client on DynamoDB Local whose first `refusals` calls of
+ * `command` throw `refusal()`, as DynamoDB refuses a write whose item another
+ * transaction holds (DynamoDB Local serialises them instead, so it never
+ * does); `sent.calls` counts every call of that command.
+ */
+const refusingClient = (command: string, refusals: number, refusal: () => Error) => {
+  const client = documentClient();
+  const sent = { calls: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== command) return next(args);
+      sent.calls += 1;
+      if (sent.calls <= refusals) throw refusal();
+      return next(args);
+    },
+    { step: 'initialize', name: 'injectTransactionConflicts' },
+  );
+  return { client, sent };
+};
+
 describe('DynamoDbConnectionStore when DynamoDB cancels a transaction for a conflict', () => {
-  /**
-   * A document client on DynamoDB Local whose first `conflicts` transactions
-   * are cancelled as DynamoDB cancels one that another transaction holds an
-   * item of (DynamoDB Local serialises them instead, so it never does).
-   */
+  /** Its first `conflicts` transactions are cancelled for TransactionConflict. */
   const conflictingClient = (conflicts: number) => {
-    const client = documentClient();
-    const sent = { transactions: 0 };
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
-        sent.transactions += 1;
-        if (sent.transactions <= conflicts)
-          throw new TransactionCanceledException({
-            message:
-              'Transaction cancelled, please refer cancellation reasons for specific reasons',
-            $metadata: { httpStatusCode: 400 },
-            CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
-          });
-        return next(args);
-      },
-      { step: 'initialize', name: 'injectTransactionConflicts' },
+    const { client, sent } = refusingClient(
+      'TransactWriteItemsCommand',
+      conflicts,
+      () =>
+        new TransactionCanceledException({
+          message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
+          $metadata: { httpStatusCode: 400 },
+          CancellationReasons: [{ Code: 'TransactionConflict' }, { Code: 'None' }],
+        }),
     );
-    return { client, sent };
+    return {
+      client,
+      sent: {
+        get transactions() {
+          return sent.calls;
+        },
+      },
+    };
   };
 
   const setup = async (conflicts: number) => {
@@ -126,25 +143,24 @@ describe('DynamoDbConnectionStore when DynamoDB cancels a transaction for a conf
 });
 
 describe('DynamoDbConnectionStore refreshing liveness while a transaction holds the item', () => {
-  /** A document client on DynamoDB Local whose first `conflicts` UpdateItem calls are refused as a held item's are. */
+  /** Its first `conflicts` UpdateItem calls are refused as a held item's are. */
   const setup = async (conflicts: number) => {
     const { connections } = await createTables();
     const clock = new ManualClock(Date.now(), { autoAdvance: true });
-    const client = documentClient();
-    const sent = { updates: 0 };
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName !== 'UpdateItemCommand') return next(args);
-        sent.updates += 1;
-        if (sent.updates <= conflicts)
-          throw new TransactionConflictException({
-            message: 'Transaction is ongoing for the item',
-            $metadata: { httpStatusCode: 400 },
-          });
-        return next(args);
-      },
-      { step: 'initialize', name: 'injectTransactionConflicts' },
+    const { client, sent: counted } = refusingClient(
+      'UpdateItemCommand',
+      conflicts,
+      () =>
+        new TransactionConflictException({
+          message: 'Transaction is ongoing for the item',
+          $metadata: { httpStatusCode: 400 },
+        }),
     );
+    const sent = {
+      get updates() {
+        return counted.calls;
+      },
+    };
     const store = new DynamoDbConnectionStore(client, clock, { tableName: connections });
     await store.put(connectionRecord('c1', 'u1', clock.now()));
     return { store, sent, clock };

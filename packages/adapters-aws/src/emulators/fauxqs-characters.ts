@@ -34,21 +34,19 @@ const fauxqsFile = (path: string): string | undefined =>
  * its exports, so it is imported by its file URL, which is the same module
  * instance its handlers use). Does nothing when that module or pattern is not there,
  * or when the pattern already takes characters above U+FFFF (a fixed fauxqs).
- * Returns whether it changed the check.
  */
-const takeCharactersAboveUFFFF = async (): Promise<boolean> => {
+const takeCharactersAboveUFFFF = async (): Promise<void> => {
   const file = fauxqsFile('dist/sqs/sqsTypes.js');
-  if (file === undefined) return false;
+  if (file === undefined) return;
   const types: { INVALID_MESSAGE_BODY_CHAR?: unknown } | undefined = await import(
     pathToFileURL(file).href
   ).catch(() => undefined);
   const check = types?.INVALID_MESSAGE_BODY_CHAR;
-  if (!(check instanceof RegExp) || !check.test(ABOVE_U_FFFF)) return false;
+  if (!(check instanceof RegExp) || !check.test(ABOVE_U_FFFF)) return;
   Object.defineProperty(check, 'test', {
     value: (body: string) => REFUSED_BY_SQS.test(body),
     configurable: true,
   });
-  return true;
 };
 
 export { takeCharactersAboveUFFFF };

@@ -5,7 +5,8 @@ import {
   type InboundNotification,
   parseInboundNotification,
 } from './inbound-notification.js';
-import { isPlainObject } from './json-input.js';
+import { isPlainObject, parseJsonInput } from './json-input.js';
+import { MAX_REQUEST_BYTES } from './notification-request-parser.js';
 
 /** Why a request was refused, as its dead letter keeps it. */
 interface RefusalReason {
@@ -91,7 +92,9 @@ const parseQueuedNotification = async (
     if (parsed.value.kind === 'batch') throw new Error('unreachable: batches are not accepted');
     return { kind: 'accepted', message: parsed.value };
   }
-  const deadLetter = asDeadLetter(safeJson(body));
+  // Only a body that does not parse as a request is read again, to tell a dead letter.
+  const json = parseJsonInput(body, 'notification message', MAX_REQUEST_BYTES);
+  const deadLetter = json.ok ? asDeadLetter(json.value) : undefined;
   if (deadLetter !== undefined) throw new RefusedMessageError(deadLetter.herald_dead_letter);
   try {
     await queue.deadLetter(body, parsed.error);
@@ -102,14 +105,6 @@ const parseQueuedNotification = async (
     );
   }
   return { kind: 'set_aside', error: parsed.error };
-};
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 };
 
 export type { DeadLetterMessage, QueuedNotification, RefusalReason };
